@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a file through its descriptor in large blocks; closes it on deinit.
+public final class FileByteSource: ByteSource {
+    private let descriptor: Int32
+    public let path: String
+
+    public init(path: String) throws(FileFault) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let cause = String(cString: strerror(errno))
+            throw FileFault(.unreadable, "The file cannot be opened: \(cause).")
+        }
+        descriptor = fd
+    }
+
+    deinit { close(descriptor) }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileFault) -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        while true {
+            let count = Glibc.read(descriptor, base, buffer.count)
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            let cause = String(cString: strerror(errno))
+            throw FileFault(.unreadable, "Reading the file failed: \(cause).")
+        }
+    }
+}

@@ -1,0 +1,2 @@
+import PlytixPrima
+print(PlytixPrimaVersion.string)
