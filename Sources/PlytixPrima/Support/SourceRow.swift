@@ -5,10 +5,24 @@ public struct SourceRow: Sendable, Equatable {
     public var line: Int
     /// Raw values; `nil` when the export has no such column or element for this product.
     public var values: [String?]
+    /// Fields whose bytes were not clean text; their `values` hold a lossy decoding for the reject file.
+    public var encodingIssues: [EncodingIssue]
 
-    public init(line: Int, values: [String?]) {
+    public init(line: Int, values: [String?], encodingIssues: [EncodingIssue] = []) {
         self.line = line
         self.values = values
+        self.encodingIssues = encodingIssues
+    }
+}
+
+/// A field of a row whose bytes are not valid text in the export's encoding, or hold a NUL.
+public struct EncodingIssue: Sendable, Equatable {
+    public var fieldIndex: Int
+    public var containsNUL: Bool
+
+    public init(fieldIndex: Int, containsNUL: Bool) {
+        self.fieldIndex = fieldIndex
+        self.containsNUL = containsNUL
     }
 }
 
@@ -16,14 +30,17 @@ public struct SourceRow: Sendable, Equatable {
 /// It becomes a reject; reading goes on with the next row.
 public struct RowFault: Sendable, Equatable {
     public var line: Int
+    /// The row's SKU when it could still be read.
+    public var sku: String
     public var rule: RuleCode
     /// The input column concerned, when one is.
     public var field: String
     public var value: String
     public var reason: String
 
-    public init(line: Int, rule: RuleCode, field: String = "", value: String = "", reason: String) {
+    public init(line: Int, sku: String = "", rule: RuleCode, field: String = "", value: String = "", reason: String) {
         self.line = line
+        self.sku = sku
         self.rule = rule
         self.field = field
         self.value = value

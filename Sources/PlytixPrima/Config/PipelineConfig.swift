@@ -1,0 +1,174 @@
+/// A pipeline: which inbox files it takes, how Plytix wrote them, and the Prima layout it writes.
+///
+/// Every column name, limit and convention is configuration (`pipelines/NAME.yml`): Plytix
+/// headers are the customer's channel labels, and Prima's import layout is the customer's install.
+public struct PipelineConfig: Sendable, Equatable {
+    /// The file name without `.yml`; names the outbox folder.
+    public var name: String
+    /// Where the configuration was read from, for messages.
+    public var path: String
+    public var input: InputSettings
+    public var status: StatusSettings
+    public var columns: [OutputColumn]
+    public var output: OutputSettings
+
+    /// The output column that identifies a product (Prima's item code, from Plytix's SKU).
+    public var keyColumnIndex: Int { columns.firstIndex(where: \.isKey) ?? 0 }
+
+    public init(
+        name: String, path: String, input: InputSettings, status: StatusSettings,
+        columns: [OutputColumn], output: OutputSettings
+    ) {
+        self.name = name
+        self.path = path
+        self.input = input
+        self.status = status
+        self.columns = columns
+        self.output = output
+    }
+}
+
+/// Names one Plytix field in both export formats.
+public struct FieldSource: Sendable, Hashable, CustomStringConvertible {
+    /// The CSV header (the channel's output label), e.g. `Weight (kg)`.
+    public var csv: String
+    /// The XML element (or attribute-named field), e.g. `weight_kg`.
+    public var xml: String
+
+    public init(csv: String, xml: String? = nil) {
+        self.csv = csv
+        self.xml = xml ?? FieldSource.xmlName(for: csv)
+    }
+
+    public var description: String { csv }
+
+    /// Plytix's XML channels name elements after the label: lower case, runs of other characters as `_`.
+    public static func xmlName(for label: String) -> String {
+        var result = ""
+        var pendingUnderscore = false
+        for scalar in label.unicodeScalars {
+            if scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) {
+                if pendingUnderscore && !result.isEmpty { result.append("_") }
+                pendingUnderscore = false
+                result.unicodeScalars.append(contentsOf: String(scalar).lowercased().unicodeScalars)
+            } else {
+                pendingUnderscore = true
+            }
+        }
+        return result
+    }
+}
+
+public enum InputFormat: String, Sendable, CaseIterable {
+    /// Decided per file: by name (`.csv`, `.xml`, before any `.gz`), else by the first byte.
+    case auto, csv, xml
+}
+
+public enum TextEncoding: String, Sendable, CaseIterable {
+    case utf8 = "utf-8"
+    case windows1252 = "windows-1252"
+}
+
+public enum DecimalSeparator: String, Sendable, CaseIterable {
+    /// Either `.` or `,` (the export never uses thousands separators).
+    case auto
+    case point = "."
+    case comma = ","
+}
+
+public struct InputSettings: Sendable, Equatable {
+    /// Glob patterns matched against names at the top level of `inbox/`.
+    public var patterns: [String] = ["*.csv", "*.xml", "*.csv.gz", "*.xml.gz"]
+    public var format: InputFormat = .auto
+    public var csv = CSVDialect()
+    public var encoding: TextEncoding = .utf8
+    public var decimalSeparator: DecimalSeparator = .auto
+    public var multiValueSeparator = ","
+    public var categoryLevelSeparator = ">"
+    public var relationshipQuantitySeparator = "#"
+    public var xml = XMLReaderSettings()
+    public var inflate = InflateLimits()
+
+    public init() {}
+}
+
+public struct StatusSettings: Sendable, Equatable {
+    public var source = FieldSource(csv: "Status", xml: "status")
+    /// Status values (case-insensitive) whose rows go to Prima.
+    public var salesReady: [String] = ["Complete", "Completed"]
+    /// Known status values that are not sales-ready: such rows are skipped, not rejected.
+    public var notSalesReady: [String] = ["Draft", "Archived"]
+
+    public init() {}
+}
+
+public enum ValueType: Sendable, Equatable {
+    case text
+    /// A decimal written with `.`; `minimum` bounds it, exclusively when `exclusive`.
+    case decimal(minimum: String?, exclusive: Bool)
+    case gtin
+    case hsCode
+    case country
+    case url
+}
+
+public enum TransformKind: String, Sendable, CaseIterable {
+    case collapseWhitespace = "collapse_whitespace"
+    case stripHTML = "strip_html"
+    case firstCategoryPath = "first_category_path"
+    case upperCase = "upper_case"
+    case lowerCase = "lower_case"
+}
+
+/// Where an output column's value comes from.
+public enum ColumnValue: Sendable, Equatable {
+    /// A Plytix field.
+    case field(FieldSource)
+    /// The import action: `A` (add) for every emitted row.
+    case action
+    case constant(String)
+    /// `kit` when the relationship field is not empty, else `stock`.
+    case itemType(relationship: FieldSource, kit: String, stock: String)
+}
+
+/// One column of Prima's item import file, in order.
+public struct OutputColumn: Sendable, Equatable {
+    public var header: String
+    public var value: ColumnValue
+    public var required = false
+    public var type: ValueType = .text
+    public var maxLength: Int?
+    public var transforms: [TransformKind] = []
+    /// Characters the value may hold (rule `pattern`), e.g. letters, digits and `-_./`.
+    public var allowedCharacters: AllowedCharacters?
+    /// Marks the column that identifies the product (duplicate detection, reject `sku`).
+    public var isKey = false
+
+    public init(header: String, value: ColumnValue) {
+        self.header = header
+        self.value = value
+    }
+
+    /// The Plytix field this column reads, if any.
+    public var source: FieldSource? {
+        if case .field(let source) = value { return source }
+        return nil
+    }
+}
+
+public enum LineEnding: String, Sendable, CaseIterable {
+    case crlf, lf
+
+    public var bytes: [UInt8] { self == .crlf ? [13, 10] : [10] }
+}
+
+public struct OutputSettings: Sendable, Equatable {
+    public var delimiter: UInt8 = UInt8(ascii: ",")
+    public var lineEnding: LineEnding = .crlf
+    public var encoding: TextEncoding = .utf8
+    public var byteOrderMark = false
+    public var rowsPerChunk = 5000
+    public var maxChunkBytes = 50 << 20
+
+    public init() {}
+}

@@ -1,0 +1,75 @@
+/// A file the run publishes, as the manifest lists it.
+public struct OutputFile: Sendable, Equatable, Codable {
+    public var name: String
+    /// `items` (Prima import files, in import order), `rejects`, `report`.
+    public var kind: String
+    /// Data rows (CSV files, header excluded); 0 for other files.
+    public var rows: Int
+    public var sha256: String
+    public var bytes: Int64
+}
+
+/// Writes Prima import rows into numbered chunk files (`items-0001.csv`, …), each with the
+/// header, starting a new file when the row or byte limit would be passed.
+final class ChunkWriter {
+    private let directory: String
+    private let prefix: String
+    private let kind: String
+    private let settings: OutputSettings
+    private let encoder: CSVLineEncoder
+    private let headerLine: [UInt8]
+    private var current: DurableFileWriter?
+    private var currentName = ""
+    private var currentRows = 0
+    private var line: [UInt8] = []
+    private(set) var files: [OutputFile] = []
+    private(set) var totalRows = 0
+
+    init(directory: String, prefix: String, kind: String, headers: [String], settings: OutputSettings) {
+        self.directory = directory
+        self.prefix = prefix
+        self.kind = kind
+        self.settings = settings
+        self.encoder = CSVLineEncoder(delimiter: settings.delimiter, lineEnding: settings.lineEnding, encoding: settings.encoding)
+        var header: [UInt8] = settings.byteOrderMark ? [0xEF, 0xBB, 0xBF] : []
+        encoder.append(headers, to: &header)
+        self.headerLine = header
+        line.reserveCapacity(4096)
+    }
+
+    func append(_ values: [String]) throws(OutputError) {
+        line.removeAll(keepingCapacity: true)
+        encoder.append(values, to: &line)
+        if let writer = current {
+            let full = currentRows >= settings.rowsPerChunk
+                || writer.size + Int64(line.count) > Int64(settings.maxChunkBytes)
+            if full { try closeCurrent() }
+        }
+        if current == nil { try openNext() }
+        try current!.write(line)
+        currentRows += 1
+        totalRows += 1
+    }
+
+    /// Closes the last chunk; returns every chunk written, in order.
+    func finish() throws(OutputError) -> [OutputFile] {
+        try closeCurrent()
+        return files
+    }
+
+    private func openNext() throws(OutputError) {
+        let number = files.count + 1
+        currentName = "\(prefix)-\(String(repeating: "0", count: max(0, 4 - String(number).count)))\(number).csv"
+        let writer = try DurableFileWriter(path: directory + "/" + currentName)
+        try writer.write(headerLine)
+        current = writer
+        currentRows = 0
+    }
+
+    private func closeCurrent() throws(OutputError) {
+        guard let writer = current else { return }
+        let (sha256, bytes) = try writer.finish()
+        files.append(OutputFile(name: currentName, kind: kind, rows: currentRows, sha256: sha256, bytes: bytes))
+        current = nil
+    }
+}

@@ -1,0 +1,102 @@
+import Crypto
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file written through a large buffer, hashed as it is written, and fsynced on close:
+/// what the manifest says about a file is what is on disk.
+final class DurableFileWriter {
+    let path: String
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private let flushThreshold = 1 << 20
+    private var hasher = SHA256()
+    private(set) var bytesWritten: Int64 = 0
+    private var closed = false
+
+    init(path: String) throws(OutputError) {
+        self.path = path
+        descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw OutputError.system("create \(path)", errno) }
+        buffer.reserveCapacity(flushThreshold + (64 << 10))
+    }
+
+    deinit {
+        if !closed { close(descriptor) }
+    }
+
+    /// Bytes written so far, including what is still buffered.
+    var size: Int64 { bytesWritten + Int64(buffer.count) }
+
+    func write(_ bytes: some Sequence<UInt8>) throws(OutputError) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
+    func write(_ text: String) throws(OutputError) {
+        try write(text.utf8)
+    }
+
+    private func flush() throws(OutputError) {
+        guard !buffer.isEmpty else { return }
+        let failure: Int32? = buffer.withUnsafeBytes { raw in
+            hasher.update(bufferPointer: raw)
+            var offset = 0
+            while offset < raw.count {
+                let count = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += count
+            }
+            return nil
+        }
+        if let failure { throw OutputError.system("write \(path)", failure) }
+        bytesWritten += Int64(buffer.count)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, fsyncs and closes; returns the file's SHA-256 (hex) and size.
+    func finish() throws(OutputError) -> (sha256: String, bytes: Int64) {
+        try flush()
+        guard fsync(descriptor) == 0 else { throw OutputError.system("fsync \(path)", errno) }
+        closed = true
+        guard close(descriptor) == 0 else { throw OutputError.system("close \(path)", errno) }
+        return (Hex.string(hasher.finalize()), bytesWritten)
+    }
+
+    /// Writes a whole small file durably.
+    static func write(_ bytes: [UInt8], to path: String) throws(OutputError) -> (sha256: String, bytes: Int64) {
+        let writer = try DurableFileWriter(path: path)
+        try writer.write(bytes)
+        return try writer.finish()
+    }
+}
+
+/// A failure to write output (disk full, permissions): the run is not published.
+public struct OutputError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+
+    public init(_ message: String) { self.message = message }
+
+    static func system(_ action: String, _ code: Int32) -> OutputError {
+        OutputError("\(action) failed: \(String(cString: strerror(code)))")
+    }
+
+    public var description: String { message }
+}
+
+enum Hex {
+    static func string(_ digest: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in digest {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

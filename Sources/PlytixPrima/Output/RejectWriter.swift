@@ -1,0 +1,47 @@
+/// Writes `rejects.csv` for operations and finance, who open it in Excel: UTF-8 with a BOM,
+/// CRLF, one line per failure, values cut to 200 characters and formulas neutralised.
+final class RejectWriter {
+    static let header = ["source_file", "line", "sku", "field", "value", "rule", "reason", "prima_column"]
+    static let valueLimit = 200
+
+    private let writer: DurableFileWriter
+    private let encoder = CSVLineEncoder(delimiter: UInt8(ascii: ","), lineEnding: .crlf, encoding: .utf8)
+    private let sourceFile: String
+    private var line: [UInt8] = []
+    private(set) var rows = 0
+
+    init(path: String, sourceFile: String) throws(OutputError) {
+        writer = try DurableFileWriter(path: path)
+        self.sourceFile = sourceFile
+        try writer.write([0xEF, 0xBB, 0xBF] + encoder.line(Self.header))
+    }
+
+    func append(_ reject: RejectReason) throws(OutputError) {
+        line.removeAll(keepingCapacity: true)
+        let value = reject.value.count > Self.valueLimit ? String(reject.value.prefix(Self.valueLimit)) : reject.value
+        let cells = [sourceFile, String(reject.line), reject.sku, reject.field, value, reject.rule.rawValue, reject.reason, reject.primaColumn]
+        encoder.append(cells.map(ExcelSafety.neutralise), to: &line)
+        try writer.write(line)
+        rows += 1
+    }
+
+    func finish() throws(OutputError) -> OutputFile {
+        let (sha256, bytes) = try writer.finish()
+        return OutputFile(name: "rejects.csv", kind: "rejects", rows: rows, sha256: sha256, bytes: bytes)
+    }
+}
+
+/// Keeps spreadsheet programs from running a cell as a formula (CSV injection).
+public enum ExcelSafety {
+    /// Prefixes a value that starts with `=`, `+`, `-`, `@`, tab or CR with an apostrophe,
+    /// which Excel shows as text and does not execute.
+    public static func neutralise(_ value: String) -> String {
+        guard let first = value.utf8.first else { return value }
+        switch first {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 9, 13:
+            return "'" + value
+        default:
+            return value
+        }
+    }
+}

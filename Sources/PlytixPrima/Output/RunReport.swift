@@ -1,0 +1,97 @@
+public import Foundation
+
+/// `report.json`: what a run did, for operations and monitoring.
+struct RunReport: Encodable {
+    var runID: String
+    var pipeline: String
+    var source: SourceInfo
+    var format: String
+    var compressed: Bool
+    var delimiter: String?
+    var startedAt: Date
+    var finishedAt: Date
+    var counts: RunCounts
+    /// Reject lines per rule code (a row with two failures counts under both rules).
+    var rejectsByRule: [String: Int]
+    var rejectedRowsByReason: [String: Int]?
+    /// Optional pipeline fields the export does not carry; their Prima columns stay empty.
+    var absentFields: [String]
+    var distinctSKUs: Int
+    var files: [OutputFile]
+
+    enum CodingKeys: String, CodingKey {
+        case runID = "run_id", pipeline, source, format, compressed, delimiter
+        case startedAt = "started_at", finishedAt = "finished_at", durationSeconds = "duration_seconds"
+        case counts, rejectsByRule = "rejects_by_rule", absentFields = "absent_fields", distinctSKUs = "distinct_skus", files
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(runID, forKey: .runID)
+        try container.encode(pipeline, forKey: .pipeline)
+        try container.encode(source, forKey: .source)
+        try container.encode(format, forKey: .format)
+        try container.encode(compressed, forKey: .compressed)
+        try container.encodeIfPresent(delimiter, forKey: .delimiter)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode((finishedAt.timeIntervalSince(startedAt) * 1000).rounded() / 1000, forKey: .durationSeconds)
+        try container.encode(counts, forKey: .counts)
+        try container.encode(rejectsByRule, forKey: .rejectsByRule)
+        try container.encode(absentFields, forKey: .absentFields)
+        try container.encode(distinctSKUs, forKey: .distinctSKUs)
+        try container.encode(files, forKey: .files)
+    }
+
+    func write(to directory: String) throws(OutputError) -> OutputFile {
+        let bytes = try JSONOutput.encode(self)
+        let (sha256, size) = try DurableFileWriter.write(bytes, to: directory + "/report.json")
+        return OutputFile(name: "report.json", kind: "report", rows: 0, sha256: sha256, bytes: size)
+    }
+}
+
+/// `manifest.json`, written last: the files of the run in import order with their checksums.
+/// Prima's importer (and anyone checking a run) trusts a run folder only with its manifest.
+public struct RunManifest: Codable, Sendable, Equatable {
+    public var formatVersion = 1
+    public var runID: String
+    public var pipeline: String
+    public var createdAt: Date
+    public var source: SourceInfo
+    public var files: [OutputFile]
+    public var counts: RunCounts
+
+    enum CodingKeys: String, CodingKey {
+        case formatVersion = "format_version", runID = "run_id", pipeline, createdAt = "created_at", source, files, counts
+    }
+
+    public static let fileName = "manifest.json"
+
+    func write(to directory: String) throws(OutputError) {
+        _ = try DurableFileWriter.write(try JSONOutput.encode(self), to: directory + "/" + Self.fileName)
+    }
+
+    public static func read(from directory: String) throws -> RunManifest {
+        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + fileName))
+        return try JSONOutput.decoder.decode(RunManifest.self, from: data)
+    }
+}
+
+enum JSONOutput {
+    static func encode(_ value: some Encodable) throws(OutputError) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        do {
+            return Array(try encoder.encode(value)) + [10]
+        } catch {
+            throw OutputError("encoding JSON failed: \(error)")
+        }
+    }
+
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}

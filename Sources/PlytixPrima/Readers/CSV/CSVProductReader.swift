@@ -1,0 +1,136 @@
+/// Reads a Plytix CSV export: resolves the header against the pipeline's fields, then yields
+/// each product's kept values, or a row reject (wrong cell count, overlong record, bad quoting).
+public final class CSVProductReader {
+    private let records: CSVRecordReader
+    private let layout: InputLayout
+    private let encoding: TextEncoding
+    /// Per layout field, its cell index in the export, or `nil` when the export lacks the column.
+    private var cellIndex: [Int?] = []
+    private var headerCells: [[UInt8]] = []
+    /// The export's header, trimmed.
+    public private(set) var header: [String] = []
+    /// Pipeline fields the export does not carry (all optional; their outputs stay empty).
+    public private(set) var absentFields: [String] = []
+
+    public init(source: any ByteSource, dialect: CSVDialect, encoding: TextEncoding, layout: InputLayout) throws(FileFault) {
+        self.records = CSVRecordReader(source: source, dialect: dialect)
+        self.layout = layout
+        self.encoding = encoding
+        try readHeader()
+    }
+
+    /// The separator in use (detected or configured).
+    public var delimiter: UInt8 { records.effectiveDelimiter }
+
+    /// The next product or row reject; `nil` at the end of the export.
+    public func next() throws(FileFault) -> ReadOutcome? {
+        guard let event = try records.next() else { return nil }
+        switch event {
+        case .tooLong(let line, let bytes):
+            return .rejected(RowFault(
+                line: line, rule: .recordTooLong,
+                reason: "This row is \(bytes) bytes long; the limit is \(records.dialect.maxRecordBytes) bytes. A value is far too long, or a quote is misplaced so that rows run together."))
+        case .textAfterQuote(let line):
+            return .rejected(RowFault(
+                line: line, sku: skuIfReadable(), rule: .malformedRow,
+                reason: "A quoted value on this row is followed by more text before the next separator; the row's quoting is broken."))
+        case .record(let line):
+            if records.cellCount != headerCells.count {
+                return .rejected(RowFault(
+                    line: line, sku: skuIfReadable(), rule: .malformedRow,
+                    value: "\(records.cellCount) cells",
+                    reason: "This row has \(records.cellCount) cells but the header has \(headerCells.count); a separator or quote is missing or extra, so its values cannot be trusted."))
+            }
+            if repeatsHeader() {
+                return .rejected(RowFault(
+                    line: line, rule: .malformedRow,
+                    reason: "This row repeats the header row; two exports were probably joined into one file."))
+            }
+            return .row(decodeRow(line: line))
+        }
+    }
+
+    // MARK: - Header
+
+    private func readHeader() throws(FileFault) {
+        guard let event = try records.next() else {
+            throw FileFault(.emptyFile, "The file holds no header row.", line: 1)
+        }
+        guard case .record = event else {
+            throw FileFault(.missingColumn, "The header row cannot be read (it is overlong or its quoting is broken).", line: 1)
+        }
+        headerCells = (0..<records.cellCount).map { records.cellBytes($0) }
+        header = headerCells.map { cell in
+            TextCleaning.trim(decode(cell) ?? String(decoding: cell, as: UTF8.self))
+        }
+        var missingRequired: [String] = []
+        for (fieldIndex, field) in layout.fields.enumerated() {
+            let matches = header.indices.filter { header[$0] == field.csv }
+            let candidates = matches.isEmpty
+                ? header.indices.filter { header[$0].lowercased() == field.csv.lowercased() } : matches
+            if candidates.count > 1 {
+                let positions = candidates.map { String($0 + 1) }.joined(separator: " and ")
+                throw FileFault(.duplicateColumn, "The header has the column '\(field.csv)' more than once (columns \(positions)); it is ambiguous which one to use.", line: 1)
+            }
+            cellIndex.append(candidates.first)
+            if candidates.isEmpty {
+                if layout.requiredFields.contains(fieldIndex) { missingRequired.append(field.csv) } else { absentFields.append(field.csv) }
+            }
+        }
+        if !missingRequired.isEmpty {
+            let names = missingRequired.map { "'\($0)'" }.joined(separator: ", ")
+            let shown = header.prefix(30).joined(separator: ", ")
+            throw FileFault(.missingColumn, "The export has no \(names) column, which the pipeline requires. Its header is: \(shown). Check the Plytix channel's output labels (or the pipeline's 'source' names).", line: 1)
+        }
+    }
+
+    private func repeatsHeader() -> Bool {
+        guard let keyCell = cellIndex[layout.keyField] else { return false }
+        let sameKey = records.withCellBytes(keyCell) { bytes, _ in bytes.elementsEqual(headerCells[keyCell]) }
+        guard sameKey else { return false }
+        return (0..<headerCells.count).allSatisfy { index in
+            records.withCellBytes(index) { bytes, _ in bytes.elementsEqual(headerCells[index]) }
+        }
+    }
+
+    // MARK: - Rows
+
+    private func decodeRow(line: Int) -> SourceRow {
+        var values: [String?] = []
+        values.reserveCapacity(cellIndex.count)
+        var issues: [EncodingIssue] = []
+        for (fieldIndex, cell) in cellIndex.enumerated() {
+            guard let cell else {
+                values.append(nil)
+                continue
+            }
+            let (text, issue) = records.withCellBytes(cell) { bytes, escaped in
+                escaped ? decodeCell(records.cellBytes(cell)) : decodeCell(bytes)
+            }
+            values.append(text)
+            if let issue { issues.append(EncodingIssue(fieldIndex: fieldIndex, containsNUL: issue)) }
+        }
+        return SourceRow(line: line, values: values, encodingIssues: issues)
+    }
+
+    /// Decodes one cell; the flag is set when the bytes are not clean text (`true`: a NUL byte).
+    private func decodeCell(_ bytes: some Collection<UInt8>) -> (String, Bool?) {
+        if let text = decode(bytes) {
+            if bytes.contains(0) { return (text, true) }
+            return (text, nil)
+        }
+        return (String(decoding: bytes, as: UTF8.self), false)
+    }
+
+    private func decode(_ bytes: some Collection<UInt8>) -> String? {
+        switch encoding {
+        case .utf8: return String(validating: bytes, as: UTF8.self)
+        case .windows1252: return Windows1252.decode(bytes)
+        }
+    }
+
+    private func skuIfReadable() -> String {
+        guard let cell = cellIndex[layout.keyField], cell < records.cellCount else { return "" }
+        return TextCleaning.trim(decode(records.cellBytes(cell)) ?? "")
+    }
+}

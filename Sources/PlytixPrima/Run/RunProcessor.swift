@@ -1,0 +1,211 @@
+public import Foundation
+
+/// Row counts of one run. Always `read = accepted + rejected + skipped`, and `accepted`
+/// equals the rows in the items files.
+public struct RunCounts: Sendable, Equatable, Codable {
+    public var read = 0
+    public var accepted = 0
+    public var rejected = 0
+    public var skipped = 0
+
+    public init(read: Int = 0, accepted: Int = 0, rejected: Int = 0, skipped: Int = 0) {
+        self.read = read
+        self.accepted = accepted
+        self.rejected = rejected
+        self.skipped = skipped
+    }
+}
+
+/// The input file a run came from.
+public struct SourceInfo: Sendable, Equatable, Codable {
+    public var name: String
+    public var sha256: String
+    public var bytes: Int64
+}
+
+/// A run fully written to its staging folder, ready to publish.
+public struct StagedRun: Sendable {
+    public var runID: String
+    public var pipeline: String
+    public var directory: String
+    public var source: SourceInfo
+    public var files: [OutputFile]
+    public var counts: RunCounts
+    public var rejectsByRule: [String: Int]
+}
+
+/// Why a run could not be staged.
+public enum RunFailure: Error, Sendable {
+    /// The input is structurally broken: quarantine it.
+    case quarantine(FileFault)
+    /// Writing the output failed (disk full, permissions): the input stays where it is.
+    case output(OutputError)
+}
+
+/// Turns one input file into a staged run for one pipeline: the per-row stages stream into a
+/// spool, then the barrier stage (duplicate SKUs) writes the chunk files and the reject file.
+public struct RunProcessor: Sendable {
+    public let config: PipelineConfig
+
+    public init(config: PipelineConfig) { self.config = config }
+
+    public func stage(inputPath: String, sourceName: String, startedAt: Date, into directory: String) throws(RunFailure) -> StagedRun {
+        let spoolPath = directory + "/.rows.spool"
+        defer { try? FileManager.default.removeItem(atPath: spoolPath) }
+        let raw: FileByteSource
+        do { raw = try FileByteSource(path: inputPath) } catch { throw .quarantine(error) }
+        let hashing = HashingByteSource(upstream: raw)
+
+        let firstPass: FirstPassResult
+        let sha256: String
+        do {
+            let opened = try InputOpener.open(hashing, name: sourceName, settings: config.input)
+            firstPass = try readAndMap(opened, spoolPath: spoolPath)
+            sha256 = try hashing.finish()
+        } catch let failure as RunFailure {
+            throw failure
+        } catch let fault as FileFault {
+            throw .quarantine(fault)
+        } catch {
+            throw .output(OutputError("\(error)"))
+        }
+
+        let source = SourceInfo(name: sourceName, sha256: sha256, bytes: hashing.bytesRead)
+        let runID = RunID.make(startedAt: startedAt, sourceSHA256: sha256)
+        do {
+            return try writeOutputs(firstPass, source: source, runID: runID, startedAt: startedAt, directory: directory, spoolPath: spoolPath)
+        } catch {
+            throw .output(error)
+        }
+    }
+
+    // MARK: - First pass: per-row stages
+
+    struct FirstPassResult {
+        var index = SKUIndex()
+        var format: InputFormat = .csv
+        var compressed = false
+        var delimiter: String?
+        var absentFields: [String] = []
+    }
+
+    private func readAndMap(_ input: OpenedInput, spoolPath: String) throws -> FirstPassResult {
+        let mapper = ItemMasterMapper(config: config, format: input.format)
+        let spool = try RowSpoolWriter(path: spoolPath)
+        var result = FirstPassResult(format: input.format, compressed: input.compressed)
+
+        func take(_ row: SourceRow) throws(OutputError) {
+            let sku = mapper.sku(of: row)
+            result.index.record(sku, line: row.line)
+            switch mapper.map(row) {
+            case .accepted(let record): try spool.appendAccepted(record)
+            case .rejected(let reasons): try spool.appendRejected(reasons)
+            case .skipped(let status): try spool.appendSkipped(line: row.line, sku: sku, status: status)
+            }
+        }
+
+        switch input.format {
+        case .csv, .auto:
+            var dialect = config.input.csv
+            if dialect.delimiter == nil { dialect.delimiter = nil }
+            let reader = try CSVProductReader(source: input.source, dialect: dialect, encoding: config.input.encoding, layout: mapper.layout)
+            result.delimiter = String(UnicodeScalar(reader.delimiter))
+            result.absentFields = reader.absentFields
+            while let outcome = try reader.next() {
+                switch outcome {
+                case .row(let row): try take(row)
+                case .rejected(let fault): try spool.appendUnreadable(fault)
+                }
+            }
+        case .xml:
+            let reader = try XMLProductReader(source: input.source, settings: config.input.xml, wantedFields: mapper.layout.xmlNames)
+            while let row = try reader.next() { try take(row) }
+        }
+        try spool.flush()
+        return result
+    }
+
+    // MARK: - Second pass: barrier stages and output
+
+    private func writeOutputs(
+        _ firstPass: FirstPassResult, source: SourceInfo, runID: String, startedAt: Date, directory: String, spoolPath: String
+    ) throws(OutputError) -> StagedRun {
+        let layout = InputLayout(config: config)
+        let keyColumn = config.columns[config.keyColumnIndex].header
+        let keyField = firstPass.format == .xml ? layout.fields[layout.keyField].xml : layout.fields[layout.keyField].csv
+        let items = ChunkWriter(
+            directory: directory, prefix: "items", kind: "items", headers: config.columns.map(\.header), settings: config.output)
+        let rejects = try RejectWriter(path: directory + "/rejects.csv", sourceFile: source.name)
+        var counts = RunCounts()
+        var byRule: [String: Int] = [:]
+
+        func reject(_ reasons: [RejectReason]) throws(OutputError) {
+            for reason in reasons {
+                try rejects.append(reason)
+                byRule[reason.rule.rawValue, default: 0] += 1
+            }
+            counts.rejected += 1
+        }
+        func duplicate(_ sku: String, line: Int) -> RejectReason? {
+            guard let entry = firstPass.index.entry(for: sku), entry.count > 1 else { return nil }
+            return RejectReason(
+                line: line, sku: sku, field: keyField, value: sku, rule: .duplicateSKU,
+                reason: "SKU \(quoted(sku)) occurs \(entry.count) times in this export (first on line \(entry.firstLine)); it is unclear which row is right, so every occurrence is held back.",
+                primaColumn: keyColumn)
+        }
+
+        let spool = try RowSpoolReader(path: spoolPath)
+        while let record = try spool.next() {
+            counts.read += 1
+            switch record {
+            case .accepted(let item):
+                if let duplicate = duplicate(item.sku, line: item.line) {
+                    try reject([duplicate])
+                } else {
+                    try items.append(item.values)
+                    counts.accepted += 1
+                }
+            case .rejected(let reasons):
+                let first = reasons[0]
+                try reject(reasons + [duplicate(first.sku, line: first.line)].compactMap { $0 })
+            case .skipped(let line, let sku, _):
+                if let duplicate = duplicate(sku, line: line) { try reject([duplicate]) } else { counts.skipped += 1 }
+            case .unreadable(let fault):
+                try reject([RejectReason(
+                    line: fault.line, sku: fault.sku, field: fault.field, value: fault.value, rule: fault.rule, reason: fault.reason)])
+            }
+        }
+
+        var files = try items.finish()
+        files.append(try rejects.finish())
+        let report = RunReport(
+            runID: runID, pipeline: config.name, source: source, format: firstPass.format.rawValue,
+            compressed: firstPass.compressed, delimiter: firstPass.delimiter, startedAt: startedAt, finishedAt: Date(),
+            counts: counts, rejectsByRule: byRule, rejectedRowsByReason: nil, absentFields: firstPass.absentFields,
+            distinctSKUs: firstPass.index.distinctCount, files: files)
+        let reportFile = try report.write(to: directory)
+        files.append(reportFile)
+        let manifest = RunManifest(runID: runID, pipeline: config.name, createdAt: Date(), source: source, files: files, counts: counts)
+        try manifest.write(to: directory)
+        return StagedRun(
+            runID: runID, pipeline: config.name, directory: directory, source: source, files: files, counts: counts, rejectsByRule: byRule)
+    }
+}
+
+/// Run ids sort by time: `20261127T065258.123456Z-3fa4c1b2` (UTC start, then the source's hash).
+public enum RunID {
+    public static func make(startedAt: Date, sourceSHA256: String) -> String {
+        let micros = Int64((startedAt.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        var seconds = time_t(micros / 1_000_000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        let date = pad(parts.tm_year + 1900, 4) + pad(parts.tm_mon + 1, 2) + pad(parts.tm_mday, 2)
+        let time = pad(parts.tm_hour, 2) + pad(parts.tm_min, 2) + pad(parts.tm_sec, 2)
+        let fraction = pad(Int32(micros % 1_000_000), 6)
+        return "\(date)T\(time).\(fraction)Z-\(sourceSHA256.prefix(8))"
+    }
+}

@@ -1,0 +1,104 @@
+/// Turns a Plytix rich-text description into the plain text Prima's long description holds.
+public enum HTMLText {
+    /// Removes tags (and the content of `script` and `style`), decodes entities, and leaves
+    /// block-level breaks as spaces. Works on UTF-8 bytes; makes one string at the end.
+    public static func strip(_ html: String) -> String {
+        var utf8 = Array(html.utf8)
+        guard utf8.contains(UInt8(ascii: "<")) || utf8.contains(UInt8(ascii: "&")) else { return html }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
+        var i = 0
+        let n = utf8.count
+        while i < n {
+            let byte = utf8[i]
+            if byte == UInt8(ascii: "<") {
+                let close = indexOf(UInt8(ascii: ">"), in: utf8, from: i + 1) ?? n
+                let skipTo = skippedContentEnd(utf8, tagStart: i, tagEnd: close)
+                // A tag separates words: "<p>a</p><p>b</p>" reads "a b".
+                out.append(0x20)
+                i = min(n, skipTo + 1)
+            } else if byte == UInt8(ascii: "&") {
+                if let (decoded, next) = decodeEntity(utf8, at: i) {
+                    out.append(contentsOf: decoded)
+                    i = next
+                } else {
+                    out.append(byte)
+                    i += 1
+                }
+            } else {
+                out.append(byte)
+                i += 1
+            }
+        }
+        utf8.removeAll()
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func indexOf(_ byte: UInt8, in bytes: [UInt8], from start: Int) -> Int? {
+        var i = start
+        while i < bytes.count {
+            if bytes[i] == byte { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// For `<script>` and `<style>`, the end of the matching close tag; else the tag's own end.
+    private static func skippedContentEnd(_ bytes: [UInt8], tagStart: Int, tagEnd: Int) -> Int {
+        for name in ["script", "style"] {
+            let opening = Array("<\(name)".utf8)
+            guard tagStart + opening.count <= bytes.count,
+                bytes[tagStart..<(tagStart + opening.count)].elementsEqual(opening, by: { lowered($0) == $1 })
+            else { continue }
+            let closing = Array("</\(name)".utf8)
+            var i = tagEnd
+            while i + closing.count <= bytes.count {
+                if bytes[i..<(i + closing.count)].elementsEqual(closing, by: { lowered($0) == $1 }) {
+                    return indexOf(UInt8(ascii: ">"), in: bytes, from: i) ?? bytes.count
+                }
+                i += 1
+            }
+            return bytes.count
+        }
+        return tagEnd
+    }
+
+    private static func lowered(_ byte: UInt8) -> UInt8 {
+        (byte >= 0x41 && byte <= 0x5A) ? byte + 0x20 : byte
+    }
+
+    /// Decodes `&name;`, `&#123;` or `&#x1F;` at `start`; returns the UTF-8 bytes and the next index.
+    static func decodeEntity(_ bytes: [UInt8], at start: Int) -> ([UInt8], Int)? {
+        var end = start + 1
+        while end < bytes.count && end - start <= 12 && bytes[end] != UInt8(ascii: ";") { end += 1 }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: ";"), end > start + 1 else { return nil }
+        let body = bytes[(start + 1)..<end]
+        let scalar: Unicode.Scalar?
+        if body.first == UInt8(ascii: "#") {
+            let digits = body.dropFirst()
+            let isHex = digits.first == UInt8(ascii: "x") || digits.first == UInt8(ascii: "X")
+            let text = String(decoding: isHex ? digits.dropFirst() : digits, as: UTF8.self)
+            scalar = UInt32(text, radix: isHex ? 16 : 10).flatMap(Unicode.Scalar.init)
+        } else {
+            scalar = namedEntities[String(decoding: body, as: UTF8.self)]
+        }
+        guard let scalar, scalar.value != 0 else { return nil }
+        // A non-breaking space is a space for Prima; collapse_whitespace folds it.
+        return (Array(String(scalar).utf8), end + 1)
+    }
+
+    static let namedEntities: [String: Unicode.Scalar] = [
+        "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{00A0}",
+        "ndash": "\u{2013}", "mdash": "\u{2014}", "hellip": "\u{2026}", "lsquo": "\u{2018}", "rsquo": "\u{2019}",
+        "ldquo": "\u{201C}", "rdquo": "\u{201D}", "bull": "\u{2022}", "middot": "\u{00B7}", "copy": "\u{00A9}",
+        "reg": "\u{00AE}", "trade": "\u{2122}", "deg": "\u{00B0}", "times": "\u{00D7}", "euro": "\u{20AC}",
+        "pound": "\u{00A3}", "cent": "\u{00A2}", "yen": "\u{00A5}", "sect": "\u{00A7}", "para": "\u{00B6}",
+        "frac12": "\u{00BD}", "frac14": "\u{00BC}", "frac34": "\u{00BE}", "plusmn": "\u{00B1}", "micro": "\u{00B5}",
+        "eacute": "\u{00E9}", "egrave": "\u{00E8}", "ecirc": "\u{00EA}", "euml": "\u{00EB}", "aacute": "\u{00E1}",
+        "agrave": "\u{00E0}", "acirc": "\u{00E2}", "auml": "\u{00E4}", "aring": "\u{00E5}", "ccedil": "\u{00E7}",
+        "iacute": "\u{00ED}", "iuml": "\u{00EF}", "ntilde": "\u{00F1}", "oacute": "\u{00F3}", "ouml": "\u{00F6}",
+        "oslash": "\u{00F8}", "uacute": "\u{00FA}", "uuml": "\u{00FC}", "szlig": "\u{00DF}", "Eacute": "\u{00C9}",
+        "Auml": "\u{00C4}", "Ouml": "\u{00D6}", "Uuml": "\u{00DC}", "Oslash": "\u{00D8}", "Aring": "\u{00C5}",
+        "shy": "\u{00AD}", "laquo": "\u{00AB}", "raquo": "\u{00BB}", "iexcl": "\u{00A1}", "iquest": "\u{00BF}",
+    ]
+}

@@ -1,0 +1,179 @@
+/// A row as Prima will receive it: the output columns' values, in order.
+public struct ItemMasterRecord: Sendable, Equatable {
+    public var line: Int
+    public var sku: String
+    public var values: [String]
+
+    public init(line: Int, sku: String, values: [String]) {
+        self.line = line
+        self.sku = sku
+        self.values = values
+    }
+}
+
+/// What the per-row stage decided for one product.
+public enum RowDisposition: Sendable, Equatable {
+    case accepted(ItemMasterRecord)
+    case rejected([RejectReason])
+    /// Not sales-ready (e.g. `Draft`): counted, not sent, not an error.
+    case skipped(status: String)
+}
+
+/// The per-row stage: status gate, transforms and every column's rules. Pure and reusable
+/// across rows; it never sees other rows (duplicates and relationships are later stages).
+public struct ItemMasterMapper: Sendable {
+    public let config: PipelineConfig
+    public let layout: InputLayout
+    private let plans: [ColumnPlan]
+    private let fieldNames: [String]
+    private let salesReady: Set<String>
+    private let notSalesReady: Set<String>
+
+    /// Rules code for an unknown or empty status.
+    public static let statusRule = RuleCode("status")
+
+    public init(config: PipelineConfig, format: InputFormat) {
+        self.config = config
+        let layout = InputLayout(config: config)
+        self.layout = layout
+        let names = format == .xml ? layout.xmlNames : layout.csvNames
+        self.fieldNames = names
+        self.plans = config.columns.enumerated().map { index, column in
+            ColumnPlan(column: column, fieldIndex: layout.columnFields[index], input: config.input, output: config.output)
+        }
+        self.salesReady = Set(config.status.salesReady.map { $0.lowercased() })
+        self.notSalesReady = Set(config.status.notSalesReady.map { $0.lowercased() })
+    }
+
+    /// The SKU of a row as the reject file shows it.
+    public func sku(of row: SourceRow) -> String {
+        TextCleaning.trim(row.values[layout.keyField] ?? "")
+    }
+
+    public func map(_ row: SourceRow) -> RowDisposition {
+        let sku = self.sku(of: row)
+        let statusValue = TextCleaning.trim(row.values[layout.statusField] ?? "")
+        let statusKey = statusValue.lowercased()
+        if !salesReady.contains(statusKey) {
+            if notSalesReady.contains(statusKey) { return .skipped(status: statusValue) }
+            return .rejected([statusReject(row: row, sku: sku, value: statusValue)])
+        }
+        var values: [String] = []
+        values.reserveCapacity(plans.count)
+        var reasons: [RejectReason] = []
+        for plan in plans {
+            switch plan.value(for: row, fieldNames: fieldNames) {
+            case .success(let value):
+                values.append(value)
+            case .failure(let failure):
+                reasons.append(RejectReason(
+                    line: row.line, sku: sku, field: failure.field, value: failure.value,
+                    rule: failure.rule, reason: failure.reason, primaColumn: plan.column.header))
+                values.append("")
+            }
+        }
+        guard reasons.isEmpty else { return .rejected(reasons) }
+        return .accepted(ItemMasterRecord(line: row.line, sku: sku, values: values))
+    }
+
+    private func statusReject(row: SourceRow, sku: String, value: String) -> RejectReason {
+        let field = fieldNames[layout.statusField]
+        let known = (config.status.salesReady + config.status.notSalesReady).joined(separator: ", ")
+        let reason = value.isEmpty
+            ? "\(field) is empty, so it is unknown whether the product is ready for sale; Plytix uses \(known)."
+            : "\(field) \(quoted(value)) is not a status this pipeline knows (\(known)), so the product is held back."
+        return RejectReason(line: row.line, sku: sku, field: field, value: value, rule: Self.statusRule, reason: reason)
+    }
+}
+
+/// Why one column's value failed.
+struct ColumnFailure: Error {
+    var field: String
+    var value: String
+    var rule: RuleCode
+    var reason: String
+}
+
+/// How one output column is filled and checked, prepared once per pipeline.
+struct ColumnPlan: Sendable {
+    let column: OutputColumn
+    let fieldIndex: Int?
+    let rules: [any FieldRule]
+    let pathSeparator: String
+    let levelSeparator: String
+
+    init(column: OutputColumn, fieldIndex: Int?, input: InputSettings, output: OutputSettings) {
+        self.column = column
+        self.fieldIndex = fieldIndex
+        self.pathSeparator = input.multiValueSeparator
+        self.levelSeparator = input.categoryLevelSeparator
+        var rules: [any FieldRule] = []
+        switch column.type {
+        case .text: break
+        case .decimal(let minimum, let exclusive):
+            rules.append(NumberRule(separator: input.decimalSeparator, minimum: minimum, exclusive: exclusive))
+        case .gtin: rules.append(GTINRule())
+        case .hsCode: rules.append(HSCodeRule())
+        case .country: rules.append(CountryRule())
+        case .url: rules.append(URLRule())
+        }
+        if let limit = column.maxLength { rules.append(MaxLengthRule(limit: limit)) }
+        if let allowed = column.allowedCharacters { rules.append(PatternRule(allowed: allowed)) }
+        if output.encoding != .utf8 { rules.append(OutputEncodingRule(encoding: output.encoding)) }
+        self.rules = rules
+    }
+
+    func value(for row: SourceRow, fieldNames: [String]) -> Result<String, ColumnFailure> {
+        switch column.value {
+        case .action:
+            return .success("A")
+        case .constant(let value):
+            return .success(value)
+        case .itemType(_, let kit, let stock):
+            let relationship = fieldIndex.flatMap { row.values[$0] }.map(TextCleaning.trim) ?? ""
+            return .success(relationship.isEmpty ? stock : kit)
+        case .field:
+            return fieldValue(for: row, field: fieldNames[fieldIndex!])
+        }
+    }
+
+    private func fieldValue(for row: SourceRow, field: String) -> Result<String, ColumnFailure> {
+        let index = fieldIndex!
+        let raw = row.values[index]
+        if let issue = row.encodingIssues.first(where: { $0.fieldIndex == index }) {
+            return .failure(ColumnFailure(
+                field: field, value: raw ?? "", rule: EncodingRule.code,
+                reason: issue.containsNUL ? EncodingRule.nulReason(field: field) : EncodingRule.invalidInputReason(field: field, encoding: .utf8)))
+        }
+        var value = transformed(TextCleaning.trim(raw ?? ""))
+        if value.isEmpty {
+            guard column.required else { return .success("") }
+            let reason = raw == nil
+                ? RequiredRule.missingFieldReason(column: column.header, field: field)
+                : RequiredRule.reason(column: column.header, field: field)
+            return .failure(ColumnFailure(field: field, value: raw ?? "", rule: RequiredRule.code, reason: reason))
+        }
+        for rule in rules {
+            if let reason = rule.apply(to: &value, column: column.header) {
+                return .failure(ColumnFailure(field: field, value: raw ?? value, rule: rule.code, reason: reason))
+            }
+        }
+        return .success(value)
+    }
+
+    private func transformed(_ value: String) -> String {
+        guard !value.isEmpty else { return value }
+        var value = value
+        for transform in column.transforms {
+            switch transform {
+            case .collapseWhitespace: value = TextCleaning.collapseWhitespace(value)
+            case .stripHTML: value = HTMLText.strip(value)
+            case .firstCategoryPath:
+                value = TextCleaning.firstCategoryPath(value, pathSeparator: pathSeparator, levelSeparator: levelSeparator)
+            case .upperCase: value = value.uppercased()
+            case .lowerCase: value = value.lowercased()
+            }
+        }
+        return TextCleaning.trim(value)
+    }
+}
