@@ -52,7 +52,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PlytixPrimaTests",
-            dependencies: ["PlytixPrima"],
+            dependencies: ["PlytixPrima", "CZlib"],
             swiftSettings: strictSettings
         ),
     ],
