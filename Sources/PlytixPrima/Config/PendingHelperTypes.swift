@@ -6,7 +6,6 @@ public struct XMLReaderSettings: Sendable, Equatable {
     public var multiValueSeparator: String = ","
     public init() {}
 }
-}
 final class XMLProductReader {
     init(source: any ByteSource, settings: XMLReaderSettings, wantedFields: [String]) throws(FileFault) { throw FileFault(.xmlMalformed, "pending") }
     func next() throws(FileFault) -> SourceRow? { nil }

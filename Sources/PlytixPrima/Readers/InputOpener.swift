@@ -8,7 +8,7 @@ struct OpenedInput {
 /// Opens an inbox file whatever its name says: gzip is recognised by its magic bytes,
 /// CSV or XML by the name (before any `.gz`) or else by the first character.
 enum InputOpener {
-    static let gzipMagic: [UInt8] = [0x1F, 0x8B]
+    static let gzipMagic = GzipMagic.bytes
 
     static func open(_ raw: any ByteSource, name: String, settings: InputSettings) throws(FileFault) -> OpenedInput {
         let peeked = try PrefixedByteSource(upstream: raw, peek: 64)

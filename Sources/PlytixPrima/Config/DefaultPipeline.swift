@@ -1,0 +1,168 @@
+/// The shipped default pipeline, written by `plytix-prima init` as `pipelines/plytix-to-prima.yml`.
+/// (The repository's copy of that file is kept identical by a test.)
+public enum DefaultPipeline {
+    public static let name = "plytix-to-prima"
+
+    public static let yaml = #"""
+# plytix-to-prima: the default pipeline.
+#
+# Reads Plytix catalogue exports (CSV or XML, optionally gzipped) from the top level of inbox/
+# and writes Prima item-import files to outbox/plytix-to-prima/<run-id>/.
+#
+# Every name below is configuration: the `source` of a column is the Plytix channel's output
+# label (CSV header; `xml` is the XML element), and `header` is the exact, case-sensitive
+# column name of your Prima installation's item import. This layout is conservative: it fits
+# the strictest common ERP limits. Prices and VAT codes are never written: Prima owns them.
+version: 1
+
+input:
+  patterns: ["*.csv", "*.xml", "*.csv.gz", "*.xml.gz"]
+  format: auto                  # auto | csv | xml (auto: by name, else by the first character)
+  encoding: utf-8               # utf-8 | windows-1252
+  delimiter: auto               # auto (one of , ; | tab, from the header) | "," | ";" | "|" | tab
+  quote: '"'
+  max_record_bytes: 1048576     # a longer row is rejected (record_too_long)
+  decimal_separator: auto       # auto (12.5 or 12,5) | "." | ","
+  multi_value_separator: ","
+  category_level_separator: ">"
+  relationship_quantity_separator: "#"
+  max_inflated_bytes: 34359738368   # a .gz that inflates past 32 GiB is refused (gzip bomb)
+  xml:
+    root_element: products
+    product_element: product
+
+status:
+  source: Status
+  xml: status
+  sales_ready: [Complete, Completed]    # case-insensitive; these rows go to Prima
+  not_sales_ready: [Draft, Archived]    # skipped (counted, not rejected); any other status is rejected
+
+columns:
+  - header: Action
+    derived: action               # A (add) for every emitted row
+
+  - header: ItemCode
+    source: SKU
+    xml: sku
+    key: true
+    required: true
+    max_length: 20
+    allowed_characters: "A-Za-z0-9-_./"
+
+  - header: ParentItemCode
+    source: Variant of
+    xml: variant_of
+    max_length: 20
+    allowed_characters: "A-Za-z0-9-_./"
+
+  - header: ItemType
+    derived: item_type            # KIT when the relationship field is not empty, else STOCK
+    source: Bundle Contents
+    xml: bundle_contents
+    values: { kit: KIT, stock: STOCK }
+
+  - header: Description
+    source: Label
+    xml: label
+    required: true
+    transforms: [collapse_whitespace]
+    max_length: 60
+
+  - header: LongDescription
+    source: Description
+    xml: description
+    transforms: [strip_html, collapse_whitespace]
+    max_length: 1000
+
+  - header: Status
+    constant: ACTIVE
+
+  - header: Barcode
+    source: GTIN
+    xml: gtin
+    type: gtin
+
+  - header: CategoryPath
+    source: Categories
+    xml: categories
+    transforms: [first_category_path]
+    max_length: 250
+
+  - header: Brand
+    source: Brand
+    xml: brand
+    max_length: 50
+
+  - header: Colour
+    source: Colour
+    xml: colour
+    max_length: 20
+
+  - header: Size
+    source: Size
+    xml: size
+    max_length: 20
+
+  - header: NetWeightKg
+    source: Weight (kg)
+    xml: weight_kg
+    required: true
+    type: decimal
+    greater_than: 0
+
+  - header: LengthCm
+    source: Length (cm)
+    xml: length_cm
+    type: decimal
+    at_least: 0
+
+  - header: WidthCm
+    source: Width (cm)
+    xml: width_cm
+    type: decimal
+    at_least: 0
+
+  - header: HeightCm
+    source: Height (cm)
+    xml: height_cm
+    type: decimal
+    at_least: 0
+
+  - header: CommodityCode
+    source: HS Code
+    xml: hs_code
+    required: true
+    type: hs_code
+
+  - header: CountryOfOrigin
+    source: Country of Origin
+    xml: country_of_origin
+    required: true
+    type: country
+
+  - header: SupplierCode
+    source: Supplier
+    xml: supplier
+    max_length: 20
+
+  - header: SupplierItemCode
+    source: Supplier Code
+    xml: supplier_code
+    required: true
+    max_length: 50
+
+  - header: ImageUrl
+    source: Thumbnail
+    xml: thumbnail
+    type: url
+    max_length: 255
+
+output:
+  delimiter: ","
+  line_ending: crlf             # crlf | lf
+  encoding: utf-8               # utf-8 | windows-1252
+  byte_order_mark: false
+  rows_per_chunk: 5000
+  max_chunk_bytes: 52428800     # 50 MiB
+"""#
+}

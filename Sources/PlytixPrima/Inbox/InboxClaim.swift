@@ -1,0 +1,95 @@
+import Foundation
+
+/// An inbox file this worker owns: renamed atomically into `inbox/.claims/` so that no other
+/// worker takes it, then archived (published), quarantined (broken) or returned (not our fault).
+public struct InboxClaim: Sendable {
+    /// The name the file arrived under.
+    public let name: String
+    /// Where the file sits while claimed.
+    public let path: String
+    let layout: RootLayout
+
+    static let separator = "~"
+
+    /// Claims `inbox/NAME`; `nil` when another worker took it first (or it vanished).
+    static func take(_ name: String, layout: RootLayout, worker: WorkerIdentity) throws(OutputError) -> InboxClaim? {
+        let claimed = layout.claims + "/" + worker.id + separator + name
+        do {
+            try FileSystem.rename(layout.inbox + "/" + name, to: claimed)
+        } catch {
+            if !FileSystem.exists(layout.inbox + "/" + name) { return nil }
+            throw error
+        }
+        return InboxClaim(name: name, path: claimed, layout: layout)
+    }
+
+    /// Moves the published input to `inbox/archive/` (never deleted). Returns where it went.
+    func archive(stamp: String) throws(OutputError) -> String {
+        try FileSystem.makeDirectory(layout.archive)
+        let target = layout.archive + "/" + FileSystem.freeName(in: layout.archive, for: name, stamp: stamp)
+        try FileSystem.rename(path, to: target)
+        try FileSystem.syncDirectory(layout.archive)
+        try FileSystem.syncDirectory(layout.claims)
+        return target
+    }
+
+    /// Moves a broken input to `inbox/failed/` with `NAME.reason.txt` beside it.
+    func quarantine(_ fault: FileFault, pipeline: String, at time: Date, stamp: String) throws(OutputError) -> String {
+        try FileSystem.makeDirectory(layout.failed)
+        let targetName = FileSystem.freeName(in: layout.failed, for: name, stamp: stamp)
+        let reason = QuarantineNote(fileName: name, pipeline: pipeline, fault: fault, time: time).text
+        _ = try DurableFileWriter.write(Array(reason.utf8), to: layout.failed + "/" + targetName + ".reason.txt")
+        try FileSystem.rename(path, to: layout.failed + "/" + targetName)
+        try FileSystem.syncDirectory(layout.failed)
+        try FileSystem.syncDirectory(layout.claims)
+        return layout.failed + "/" + targetName
+    }
+
+    /// Gives the file back to the inbox untouched (the failure was ours, not the file's).
+    func release() throws(OutputError) {
+        let target = FileSystem.freeName(in: layout.inbox, for: name, stamp: "returned")
+        try FileSystem.rename(path, to: layout.inbox + "/" + target)
+        try FileSystem.syncDirectory(layout.inbox)
+    }
+
+    /// Returns files claimed by dead workers to the inbox and removes their half-written runs.
+    static func recoverAbandoned(layout: RootLayout, worker: WorkerIdentity) -> [String] {
+        var returned: [String] = []
+        for dead in WorkerIdentity.deadWorkers(layout: layout, except: worker.id) {
+            let prefix = dead + separator
+            for entry in FileSystem.list(layout.claims) where entry.hasPrefix(prefix) {
+                let claim = InboxClaim(name: String(entry.dropFirst(prefix.count)), path: layout.claims + "/" + entry, layout: layout)
+                if (try? claim.release()) != nil { returned.append(claim.name) }
+            }
+            for entry in FileSystem.list(layout.staging) where entry.hasPrefix(dead + "-") {
+                FileSystem.removeTree(layout.staging + "/" + entry)
+            }
+            unlink(layout.claims + "/" + dead + ".lock")
+        }
+        return returned
+    }
+}
+
+/// The text of `NAME.reason.txt`: what is wrong with a quarantined file, where, and what to do.
+struct QuarantineNote {
+    let fileName: String
+    let pipeline: String
+    let fault: FileFault
+    let time: Date
+
+    var text: String {
+        var lines = [
+            "File: \(fileName)",
+            "Pipeline: \(pipeline)",
+            "Quarantined at: \(ISO8601DateFormatter().string(from: time))",
+            "Problem: \(fault.code.rawValue)",
+            "What is wrong: \(fault.message)",
+        ]
+        var place: [String] = []
+        if let line = fault.line { place.append("line \(line)") }
+        if let offset = fault.byteOffset { place.append("byte offset \(offset)") }
+        if !place.isEmpty { lines.append("Where: \(place.joined(separator: ", "))") }
+        lines.append("Nothing from this file was sent to Prima. Fix or re-export the file from Plytix and drop it into the inbox again.")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,2 +1,0 @@
-import PlytixPrima
-print(PlytixPrimaVersion.string)
