@@ -50,9 +50,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Fixtures and a temp-root helper shared by all tests.
+        .target(
+            name: "PlytixPrimaTestSupport",
+            dependencies: ["PlytixPrima"],
+            path: "Tests/PlytixPrimaTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "PlytixPrimaTests",
-            dependencies: ["PlytixPrima", "CZlib"],
+            dependencies: ["PlytixPrima", "PlytixPrimaTestSupport", "CZlib"],
             swiftSettings: strictSettings
         ),
     ],
