@@ -15,7 +15,7 @@ struct PlytixPrimaCommand: ParsableCommand {
             2 usage or configuration error (nothing processed), 3 at least one file quarantined, \
             1 any other failure.
             """,
-        subcommands: [RunCommand.self, CheckCommand.self, InitCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, InitCommand.self, SampleCommand.self]
     )
 
     /// Runs the command and exits with the documented codes; parse errors are usage errors (2).
