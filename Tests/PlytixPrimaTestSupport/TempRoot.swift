@@ -20,7 +20,7 @@ public final class TempDirectory: @unchecked Sendable {
         let target = path + "/" + name
         let parent = (target as NSString).deletingLastPathComponent
         try! FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: target, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: target, contents: Data(bytes))
         return target
     }
 
