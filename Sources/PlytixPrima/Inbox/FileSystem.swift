@@ -34,6 +34,14 @@ enum FileSystem {
         guard fsync(fd) == 0 else { throw OutputError.system("fsync folder \(path)", errno) }
     }
 
+    /// Makes a file's contents durable (any descriptor of the file will do).
+    static func syncFile(_ path: String) throws(OutputError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw OutputError.system("open \(path)", errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw OutputError.system("fsync \(path)", errno) }
+    }
+
     /// Atomic within one file system; fails rather than replacing an existing target.
     static func rename(_ from: String, to destination: String) throws(OutputError) {
         if exists(destination) { throw OutputError("cannot move \(from): \(destination) already exists") }

@@ -23,6 +23,7 @@ final class ChunkWriter {
     private var currentRows = 0
     private var line: [UInt8] = []
     private(set) var files: [OutputFile] = []
+    private let syncer = BackgroundSync()
     private(set) var totalRows = 0
 
     init(directory: String, prefix: String, kind: String, headers: [String], settings: OutputSettings) {
@@ -40,6 +41,11 @@ final class ChunkWriter {
     func append(_ values: [String]) throws(OutputError) {
         line.removeAll(keepingCapacity: true)
         encoder.append(values, to: &line)
+        try append(encodedLine: line)
+    }
+
+    /// Appends a line already encoded in the output's conventions (terminator included).
+    func append(encodedLine line: [UInt8]) throws(OutputError) {
         if let writer = current {
             let full = currentRows >= settings.rowsPerChunk
                 || writer.size + Int64(line.count) > Int64(settings.maxChunkBytes)
@@ -54,6 +60,7 @@ final class ChunkWriter {
     /// Closes the last chunk; returns every chunk written, in order.
     func finish() throws(OutputError) -> [OutputFile] {
         try closeCurrent()
+        syncer.finish()
         return files
     }
 
@@ -68,7 +75,8 @@ final class ChunkWriter {
 
     private func closeCurrent() throws(OutputError) {
         guard let writer = current else { return }
-        let (sha256, bytes) = try writer.finish()
+        let (sha256, bytes) = try writer.finish(sync: false)
+        syncer.submit(writer.path)
         files.append(OutputFile(name: currentName, kind: kind, rows: currentRows, sha256: sha256, bytes: bytes))
         current = nil
     }

@@ -59,10 +59,13 @@ final class DurableFileWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Flushes, fsyncs and closes; returns the file's SHA-256 (hex) and size.
-    func finish() throws(OutputError) -> (sha256: String, bytes: Int64) {
+    /// Flushes and closes; returns the file's SHA-256 (hex) and size. With `sync`, fsyncs first;
+    /// without, the caller fsyncs later (`FileSystem.syncFile`), e.g. a batch of chunks at once.
+    func finish(sync: Bool = true) throws(OutputError) -> (sha256: String, bytes: Int64) {
         try flush()
-        guard fsync(descriptor) == 0 else { throw OutputError.system("fsync \(path)", errno) }
+        if sync {
+            guard fsync(descriptor) == 0 else { throw OutputError.system("fsync \(path)", errno) }
+        }
         closed = true
         guard close(descriptor) == 0 else { throw OutputError.system("close \(path)", errno) }
         return (Hex.string(hasher.finalize()), bytesWritten)

@@ -26,7 +26,7 @@ final class RejectWriter {
     }
 
     func finish() throws(OutputError) -> OutputFile {
-        let (sha256, bytes) = try writer.finish()
+        let (sha256, bytes) = try writer.finish(sync: false)
         return OutputFile(name: "rejects.csv", kind: "rejects", rows: rows, sha256: sha256, bytes: bytes)
     }
 }

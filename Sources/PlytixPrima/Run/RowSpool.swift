@@ -22,12 +22,13 @@ final class RowSpoolWriter {
 
     deinit { close(descriptor) }
 
-    func appendAccepted(_ record: ItemMasterRecord) throws(OutputError) {
+    /// An accepted row, already encoded as its final import line.
+    func appendAccepted(line: Int, sku: String, encoded: [UInt8]) throws(OutputError) {
         buffer.append(0)
-        putInt(record.line)
-        putString(record.sku)
-        putInt(record.values.count)
-        for value in record.values { putString(value) }
+        putInt(line)
+        putString(sku)
+        putInt(encoded.count)
+        buffer.append(contentsOf: encoded)
         try flushIfFull()
     }
 
@@ -124,10 +125,10 @@ final class RowSpoolReader {
             let line = try int()
             let sku = try string()
             let count = try int()
-            var values: [String] = []
-            values.reserveCapacity(count)
-            for _ in 0..<count { values.append(try string()) }
-            return .accepted(ItemMasterRecord(line: line, sku: sku, values: values))
+            guard try ensure(count) else { throw OutputError("the run's spool file ends early") }
+            let encoded = Array(buffer[position..<(position + count)])
+            position += count
+            return .accepted(line: line, sku: sku, encoded: encoded)
         case 1:
             let count = try int()
             var reasons: [RejectReason] = []
@@ -197,7 +198,7 @@ final class RowSpoolReader {
 
 /// A spooled row as the barrier stages see it.
 enum SpoolRecord {
-    case accepted(ItemMasterRecord)
+    case accepted(line: Int, sku: String, encoded: [UInt8])
     case rejected([RejectReason])
     case skipped(line: Int, sku: String, status: String)
     case unreadable(RowFault)

@@ -52,26 +52,21 @@ public struct RunProcessor: Sendable {
     public func stage(inputPath: String, sourceName: String, startedAt: Date, into directory: String) throws(RunFailure) -> StagedRun {
         let spoolPath = directory + "/.rows.spool"
         defer { try? FileManager.default.removeItem(atPath: spoolPath) }
-        let raw: FileByteSource
-        do { raw = try FileByteSource(path: inputPath) } catch { throw .quarantine(error) }
-        let hashing = HashingByteSource(upstream: raw)
-
+        let layout = InputLayout(config: config)
+        let channel = BatchChannel<ReaderMessage>(capacity: 8)
+        ExportReadingThread.start(path: inputPath, name: sourceName, settings: config.input, layout: layout, channel: channel)
         let firstPass: FirstPassResult
-        let sha256: String
         do {
-            let opened = try InputOpener.open(hashing, name: sourceName, settings: config.input)
-            firstPass = try readAndMap(opened, spoolPath: spoolPath)
-            sha256 = try hashing.finish()
-        } catch let failure as RunFailure {
-            throw failure
-        } catch let fault as FileFault {
-            throw .quarantine(fault)
+            firstPass = try mapAndSpool(from: channel, spoolPath: spoolPath)
         } catch {
-            throw .output(OutputError("\(error)"))
+            // Stop the reader and wait for it, so no thread outlives the run.
+            channel.cancel()
+            channel.waitUntilClosed()
+            throw error
         }
-
-        let source = SourceInfo(name: sourceName, sha256: sha256, bytes: hashing.bytesRead)
-        let runID = RunID.make(startedAt: startedAt, sourceSHA256: sha256)
+        let runID = RunID.make(startedAt: startedAt, sourceSHA256: firstPass.source.sha256)
+        var source = firstPass.source
+        source.name = sourceName
         do {
             return try writeOutputs(firstPass, source: source, runID: runID, startedAt: startedAt, directory: directory, spoolPath: spoolPath)
         } catch {
@@ -87,41 +82,59 @@ public struct RunProcessor: Sendable {
         var compressed = false
         var delimiter: String?
         var absentFields: [String] = []
+        var source = SourceInfo(name: "", sha256: "", bytes: 0)
     }
 
-    private func readAndMap(_ input: OpenedInput, spoolPath: String) throws -> FirstPassResult {
-        let mapper = ItemMasterMapper(config: config, format: input.format)
-        let spool = try RowSpoolWriter(path: spoolPath)
-        var result = FirstPassResult(format: input.format, compressed: input.compressed)
-
-        func take(_ row: SourceRow) throws(OutputError) {
-            let sku = mapper.sku(of: row)
-            result.index.record(sku, line: row.line)
-            switch mapper.map(row) {
-            case .accepted(let record): try spool.appendAccepted(record)
-            case .rejected(let reasons): try spool.appendRejected(reasons)
-            case .skipped(let status): try spool.appendSkipped(line: row.line, sku: sku, status: status)
-            }
-        }
-
-        switch input.format {
-        case .csv, .auto:
-            var dialect = config.input.csv
-            if dialect.delimiter == nil { dialect.delimiter = nil }
-            let reader = try CSVProductReader(source: input.source, dialect: dialect, encoding: config.input.encoding, layout: mapper.layout)
-            result.delimiter = String(UnicodeScalar(reader.delimiter))
-            result.absentFields = reader.absentFields
-            while let outcome = try reader.next() {
-                switch outcome {
-                case .row(let row): try take(row)
-                case .rejected(let fault): try spool.appendUnreadable(fault)
+    /// Maps each row the reading thread hands over and spools its disposition, with each
+    /// accepted row already encoded as its final import line.
+    private func mapAndSpool(from channel: BatchChannel<ReaderMessage>, spoolPath: String) throws(RunFailure) -> FirstPassResult {
+        let spool: RowSpoolWriter
+        do { spool = try RowSpoolWriter(path: spoolPath) } catch { throw .output(error) }
+        let encoder = CSVLineEncoder(delimiter: config.output.delimiter, lineEnding: config.output.lineEnding, encoding: config.output.encoding)
+        var result = FirstPassResult()
+        var mapper: ItemMasterMapper?
+        var readerFault: FileFault?
+        var line: [UInt8] = []
+        line.reserveCapacity(4096)
+        do throws(OutputError) {
+            while let message = channel.receive() {
+                switch message {
+                case .opened(let format, let compressed, let delimiter, let absentFields):
+                    mapper = ItemMasterMapper(config: config, format: format)
+                    result.format = format
+                    result.compressed = compressed
+                    result.delimiter = delimiter.map { String(UnicodeScalar($0)) }
+                    result.absentFields = absentFields
+                case .batch(let outcomes):
+                    guard let mapper else { continue }
+                    for outcome in outcomes {
+                        switch outcome {
+                        case .rejected(let fault):
+                            try spool.appendUnreadable(fault)
+                        case .row(let row):
+                            let sku = mapper.sku(of: row)
+                            result.index.record(sku, line: row.line)
+                            switch mapper.map(row) {
+                            case .accepted(let record):
+                                line.removeAll(keepingCapacity: true)
+                                encoder.append(record.values, to: &line)
+                                try spool.appendAccepted(line: record.line, sku: record.sku, encoded: line)
+                            case .rejected(let reasons): try spool.appendRejected(reasons)
+                            case .skipped(let status): try spool.appendSkipped(line: row.line, sku: sku, status: status)
+                            }
+                        }
+                    }
+                case .finished(let sha256, let bytes):
+                    result.source = SourceInfo(name: "", sha256: sha256, bytes: bytes)
+                case .failed(let fault):
+                    readerFault = fault
                 }
             }
-        case .xml:
-            let reader = try XMLProductReader(source: input.source, settings: config.input.xml, wantedFields: mapper.layout.xmlNames)
-            while let row = try reader.next() { try take(row) }
+            try spool.flush()
+        } catch {
+            throw .output(error)
         }
-        try spool.flush()
+        if let readerFault { throw .quarantine(readerFault) }
         return result
     }
 
@@ -158,11 +171,11 @@ public struct RunProcessor: Sendable {
         while let record = try spool.next() {
             counts.read += 1
             switch record {
-            case .accepted(let item):
-                if let duplicate = duplicate(item.sku, line: item.line) {
+            case .accepted(let line, let sku, let encoded):
+                if let duplicate = duplicate(sku, line: line) {
                     try reject([duplicate])
                 } else {
-                    try items.append(item.values)
+                    try items.append(encodedLine: encoded)
                     counts.accepted += 1
                 }
             case .rejected(let reasons):
@@ -185,10 +198,70 @@ public struct RunProcessor: Sendable {
             distinctSKUs: firstPass.index.distinctCount, files: files)
         let reportFile = try report.write(to: directory)
         files.append(reportFile)
+        // Everything the manifest names must be on disk before the manifest says so.
+        for file in files { try FileSystem.syncFile(directory + "/" + file.name) }
         let manifest = RunManifest(runID: runID, pipeline: config.name, createdAt: Date(), source: source, files: files, counts: counts)
         try manifest.write(to: directory)
         return StagedRun(
             runID: runID, pipeline: config.name, directory: directory, source: source, files: files, counts: counts, rejectsByRule: byRule)
+    }
+}
+
+/// What the reading thread reports, in order: `opened`, batches, then `finished` or `failed`.
+enum ReaderMessage: Sendable {
+    case opened(InputFormat, compressed: Bool, delimiter: UInt8?, absentFields: [String])
+    case batch([ReadOutcome])
+    case finished(sha256: String, bytes: Int64)
+    case failed(FileFault)
+}
+
+/// Reads one export on a thread of its own (open, hash, inflate, parse), handing rows over in
+/// batches, so parsing and mapping run on both cores. The reader objects never leave the thread.
+enum ExportReadingThread {
+    static let batchSize = 256
+
+    static func start(path: String, name: String, settings: InputSettings, layout: InputLayout, channel: BatchChannel<ReaderMessage>) {
+        let thread = Thread {
+            defer { channel.close() }
+            do throws(FileFault) {
+                try read(path: path, name: name, settings: settings, layout: layout, channel: channel)
+            } catch {
+                channel.send(.failed(error))
+            }
+        }
+        thread.name = "plytix-prima reader"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    private static func read(path: String, name: String, settings: InputSettings, layout: InputLayout, channel: BatchChannel<ReaderMessage>) throws(FileFault) {
+        let hashing = HashingByteSource(upstream: try FileByteSource(path: path))
+        let opened = try InputOpener.open(hashing, name: name, settings: settings)
+        var batch: [ReadOutcome] = []
+        batch.reserveCapacity(batchSize)
+        func hand(_ outcome: ReadOutcome) -> Bool {
+            batch.append(outcome)
+            guard batch.count >= batchSize else { return true }
+            defer { batch = []; batch.reserveCapacity(batchSize) }
+            return channel.send(.batch(batch))
+        }
+        switch opened.format {
+        case .csv, .auto:
+            let reader = try CSVProductReader(source: opened.source, dialect: settings.csv, encoding: settings.encoding, layout: layout)
+            guard channel.send(.opened(.csv, compressed: opened.compressed, delimiter: reader.delimiter, absentFields: reader.absentFields)) else { return }
+            while let outcome = try reader.next() {
+                guard hand(outcome) else { return }
+            }
+        case .xml:
+            let reader = try XMLProductReader(source: opened.source, settings: settings.xml, wantedFields: layout.xmlNames)
+            guard channel.send(.opened(.xml, compressed: opened.compressed, delimiter: nil, absentFields: [])) else { return }
+            while let row = try reader.next() {
+                guard hand(.row(row)) else { return }
+            }
+        }
+        if !batch.isEmpty { guard channel.send(.batch(batch)) else { return } }
+        let sha256 = try hashing.finish()
+        channel.send(.finished(sha256: sha256, bytes: hashing.bytesRead))
     }
 }
 
