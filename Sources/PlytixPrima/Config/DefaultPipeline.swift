@@ -3,6 +3,8 @@
 public enum DefaultPipeline {
     public static let name = "plytix-to-prima"
 
+    /// Ends with a line break, like the repository's file (the blank line before the closing
+    /// delimiter is that line break: a multi-line literal drops the last one).
     public static let yaml = #"""
 # plytix-to-prima: the default pipeline.
 #
@@ -164,5 +166,6 @@ output:
   byte_order_mark: false
   rows_per_chunk: 5000
   max_chunk_bytes: 52428800     # 50 MiB
+
 """#
 }

@@ -4,7 +4,7 @@ import Yams
 /// A pipeline file that cannot be used. `run` stops with exit 2 before claiming anything.
 public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     public let file: String
-    /// Dotted path of the offending key, e.g. `columns[3].max_length`.
+    /// Dotted path of the offending key, e.g. `columns[3] (Description).max_length`.
     public let key: String
     public let line: Int?
     public let message: String
@@ -65,7 +65,7 @@ public enum PipelineLoader {
         } catch let error as ConfigError {
             throw error
         } catch let error as YamlError {
-            throw ConfigError(file: path, key: "", line: nil, message: "not valid YAML: \(error)")
+            throw ConfigError(file: path, key: "", line: line(of: error), message: "not valid YAML: \(error)")
         } catch {
             throw ConfigError(file: path, key: "", line: nil, message: "not valid YAML: \(error)")
         }
@@ -74,6 +74,20 @@ public enum PipelineLoader {
         }
         let document = ConfigNode(node: root, path: "", file: path)
         return try PipelineParser(file: path).parse(document, name: name)
+    }
+
+    /// Where YAML found the problem, when it says.
+    static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        case .duplicatedKeysInMapping(_, let context):
+            return context.mark.line
+        case .reader(_, let offset?, _, let yaml):
+            return yaml.utf8.prefix(offset).reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        default:
+            return nil
+        }
     }
 
     static func isSafeName(_ name: String) -> Bool {
@@ -214,7 +228,10 @@ private struct PipelineParser {
                 throw delimiter.error("expected auto, ',', ';', '|' or tab")
             }
         }
-        if let quote = keys["quote"] { input.csv.quote = try quote.separatorByte() }
+        if let quote = keys["quote"] {
+            input.csv.quote = try quote.separatorByte()
+            if input.csv.quote == input.csv.delimiter { throw quote.error("the quote character cannot also separate columns") }
+        }
         if let limit = keys["max_record_bytes"] { input.csv.maxRecordBytes = try limit.positiveInt() }
         if let separator = keys["decimal_separator"] { input.decimalSeparator = try separator.choice(DecimalSeparator.self) }
         if let value = keys["multi_value_separator"] { input.multiValueSeparator = try value.nonEmptyString() }
@@ -273,10 +290,14 @@ private struct PipelineParser {
     }
 
     func parseColumn(_ node: ConfigNode) throws(ConfigError) -> OutputColumn {
-        let keys = try node.mapping(allowed: Self.columnKeys)
+        // Every error below names the column by its header too: `columns[4] (Description).max_length`.
+        var named = node
+        if let header = node.node["header"]?.string, !header.isEmpty {
+            named = ConfigNode(node: node.node, path: "\(node.path) (\(header))", file: node.file)
+        }
+        let keys = try named.mapping(allowed: Self.columnKeys)
         guard let headerNode = keys["header"] else { throw node.error("a column needs a 'header' (the exact Prima column name)") }
         let header = try headerNode.nonEmptyString()
-        let named = ConfigNode(node: node.node, path: "\(node.path) (\(header))", file: node.file)
         let value = try parseValue(keys, column: named)
         var column = OutputColumn(header: header, value: value)
         if let required = keys["required"] { column.required = try required.bool() }

@@ -1,7 +1,8 @@
 /// Turns a Plytix rich-text description into the plain text Prima's long description holds.
 public enum HTMLText {
-    /// Removes tags (and the content of `script` and `style`), decodes entities, and leaves
-    /// block-level breaks as spaces. Works on UTF-8 bytes; makes one string at the end.
+    /// Removes tags and comments (and the content of `script` and `style`), decodes entities,
+    /// and leaves every tag as a space. A `<` that opens no tag (`< 0.5 W`) is text, as in a
+    /// browser. Works on UTF-8 bytes; makes one string at the end.
     public static func strip(_ html: String) -> String {
         var utf8 = Array(html.utf8)
         guard utf8.contains(UInt8(ascii: "<")) || utf8.contains(UInt8(ascii: "&")) else { return html }
@@ -11,7 +12,7 @@ public enum HTMLText {
         let n = utf8.count
         while i < n {
             let byte = utf8[i]
-            if byte == UInt8(ascii: "<") {
+            if byte == UInt8(ascii: "<") && opensMarkup(utf8, at: i) {
                 let close = indexOf(UInt8(ascii: ">"), in: utf8, from: i + 1) ?? n
                 let skipTo = skippedContentEnd(utf8, tagStart: i, tagEnd: close)
                 // A tag separates words: "<p>a</p><p>b</p>" reads "a b".
@@ -34,6 +35,13 @@ public enum HTMLText {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// A tag starts with `<` and a letter, `/`, `!` or `?`; any other `<` is text.
+    private static func opensMarkup(_ bytes: [UInt8], at start: Int) -> Bool {
+        guard start + 1 < bytes.count else { return false }
+        let next = lowered(bytes[start + 1])
+        return (next >= 0x61 && next <= 0x7A) || next == UInt8(ascii: "/") || next == UInt8(ascii: "!") || next == UInt8(ascii: "?")
+    }
+
     private static func indexOf(_ byte: UInt8, in bytes: [UInt8], from start: Int) -> Int? {
         var i = start
         while i < bytes.count {
@@ -43,12 +51,25 @@ public enum HTMLText {
         return nil
     }
 
-    /// For `<script>` and `<style>`, the end of the matching close tag; else the tag's own end.
+    /// For `<script>` and `<style>`, the end of the matching close tag; for a comment, the end of
+    /// its `-->` (Word pastes conditional comments full of markup); else the tag's own end.
     private static func skippedContentEnd(_ bytes: [UInt8], tagStart: Int, tagEnd: Int) -> Int {
+        let comment = Array("<!--".utf8)
+        if bytes[tagStart...].starts(with: comment) {
+            let commentEnd = Array("-->".utf8)
+            // From the opening dashes on, so `<!-->` is an (empty) comment too, as in HTML.
+            var i = tagStart + 2
+            while i + commentEnd.count <= bytes.count {
+                if bytes[i..<(i + commentEnd.count)].elementsEqual(commentEnd) { return i + 2 }
+                i += 1
+            }
+            return bytes.count
+        }
         for name in ["script", "style"] {
             let opening = Array("<\(name)".utf8)
             guard tagStart + opening.count <= bytes.count,
-                bytes[tagStart..<(tagStart + opening.count)].elementsEqual(opening, by: { lowered($0) == $1 })
+                bytes[tagStart..<(tagStart + opening.count)].elementsEqual(opening, by: { lowered($0) == $1 }),
+                endsTagName(bytes, at: tagStart + opening.count)  // `<styled-box>` is no `<style>`
             else { continue }
             let closing = Array("</\(name)".utf8)
             var i = tagEnd
@@ -61,6 +82,12 @@ public enum HTMLText {
             return bytes.count
         }
         return tagEnd
+    }
+
+    /// Whether the tag name ends before `index`: at `>`, `/`, a space or the end of the text.
+    private static func endsTagName(_ bytes: [UInt8], at index: Int) -> Bool {
+        guard index < bytes.count else { return true }
+        return [UInt8(ascii: ">"), UInt8(ascii: "/"), 0x20, 0x09, 0x0A, 0x0C, 0x0D].contains(bytes[index])
     }
 
     private static func lowered(_ byte: UInt8) -> UInt8 {

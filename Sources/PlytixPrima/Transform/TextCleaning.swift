@@ -21,13 +21,20 @@ public enum TextCleaning {
         return String(scalars[start...end])
     }
 
+    /// Zero-width (non-)joiners are invisible but not spaces: they hold emoji sequences together
+    /// and are part of Persian and Indic spelling.
+    static func isJoiner(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value == 0x200C || scalar.value == 0x200D
+    }
+
     /// Turns every run of spaces (any kind, including line breaks) into one ASCII space, and trims.
+    /// Joiners are kept between two visible characters and dropped elsewhere.
     public static func collapseWhitespace(_ value: String) -> String {
         var needsWork = false
         var previousSpace = true
         for byte in value.utf8 {
             let space = byte == 0x20
-            if byte < 0x20 || byte >= 0x80 || (space && previousSpace) {
+            if byte < 0x20 || byte >= 0x7F || (space && previousSpace) {
                 needsWork = true
                 break
             }
@@ -36,27 +43,37 @@ public enum TextCleaning {
         if !needsWork && !previousSpace { return value }
         var result = String.UnicodeScalarView()
         var pendingSpace = false
+        var pendingJoiners = String.UnicodeScalarView()
         for scalar in value.unicodeScalars {
+            if isJoiner(scalar) {
+                if !result.isEmpty && !pendingSpace { pendingJoiners.append(scalar) }
+                continue
+            }
             if isInvisibleSpace(scalar) || scalar.value < 0x20 || scalar.value == 0x7F {
                 pendingSpace = !result.isEmpty
+                pendingJoiners.removeAll()
                 continue
             }
             if pendingSpace {
                 result.append(" ")
                 pendingSpace = false
             }
+            result.append(contentsOf: pendingJoiners)
+            pendingJoiners.removeAll()
             result.append(scalar)
         }
         return String(result)
     }
 
-    /// The first of several values joined by `separator`, trimmed.
+    /// The first of several category paths joined by `pathSeparator`, its trimmed levels joined by `>`.
+    /// A path without any level (` `, `>`) is skipped like an empty one.
     public static func firstCategoryPath(_ value: String, pathSeparator: String, levelSeparator: String) -> String {
-        let firstPath = value.split(separator: pathSeparator, maxSplits: 1, omittingEmptySubsequences: true).first
-        guard let firstPath else { return "" }
-        return firstPath.split(separator: levelSeparator, omittingEmptySubsequences: true)
-            .map { trim(String($0)) }
-            .filter { !$0.isEmpty }
-            .joined(separator: ">")
+        for path in value.split(separator: pathSeparator, omittingEmptySubsequences: true) {
+            let levels = path.split(separator: levelSeparator, omittingEmptySubsequences: true)
+                .map { trim(String($0)) }
+                .filter { !$0.isEmpty }
+            if !levels.isEmpty { return levels.joined(separator: ">") }
+        }
+        return ""
     }
 }

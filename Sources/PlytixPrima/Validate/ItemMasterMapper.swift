@@ -38,8 +38,12 @@ public struct ItemMasterMapper: Sendable {
         self.layout = layout
         let names = format == .xml ? layout.xmlNames : layout.csvNames
         self.fieldNames = names
+        // CSV bytes are read in the pipeline's input encoding; an XML file declares its own (UTF-8 from Plytix).
+        let inputEncoding = format == .xml ? TextEncoding.utf8 : config.input.encoding
         self.plans = config.columns.enumerated().map { index, column in
-            ColumnPlan(column: column, fieldIndex: layout.columnFields[index], input: config.input, output: config.output)
+            ColumnPlan(
+                column: column, fieldIndex: layout.columnFields[index], input: config.input, inputEncoding: inputEncoding,
+                output: config.output)
         }
         self.salesReady = Set(config.status.salesReady.map { $0.lowercased() })
         self.notSalesReady = Set(config.status.notSalesReady.map { $0.lowercased() })
@@ -101,10 +105,13 @@ struct ColumnPlan: Sendable {
     let rules: [any FieldRule]
     let pathSeparator: String
     let levelSeparator: String
+    /// The encoding the row's bytes were decoded from, named when they were not valid text.
+    let inputEncoding: TextEncoding
 
-    init(column: OutputColumn, fieldIndex: Int?, input: InputSettings, output: OutputSettings) {
+    init(column: OutputColumn, fieldIndex: Int?, input: InputSettings, inputEncoding: TextEncoding, output: OutputSettings) {
         self.column = column
         self.fieldIndex = fieldIndex
+        self.inputEncoding = inputEncoding
         self.pathSeparator = input.multiValueSeparator
         self.levelSeparator = input.categoryLevelSeparator
         var rules: [any FieldRule] = []
@@ -143,7 +150,7 @@ struct ColumnPlan: Sendable {
         if let issue = row.encodingIssues.first(where: { $0.fieldIndex == index }) {
             return .failure(ColumnFailure(
                 field: field, value: raw ?? "", rule: EncodingRule.code,
-                reason: issue.containsNUL ? EncodingRule.nulReason(field: field) : EncodingRule.invalidInputReason(field: field, encoding: .utf8)))
+                reason: issue.containsNUL ? EncodingRule.nulReason(field: field) : EncodingRule.invalidInputReason(field: field, encoding: inputEncoding)))
         }
         var value = transformed(TextCleaning.trim(raw ?? ""))
         if value.isEmpty {

@@ -24,7 +24,10 @@ public struct OutputEncodingRule: FieldRule {
 
     public func apply(to value: inout String, column: String) -> String? {
         guard encoding == .windows1252 else { return nil }
-        guard let bad = value.first(where: { Windows1252.encode($0) == nil }) else { return nil }
+        // Checked per scalar, as CSVLineEncoder writes them: "\r\n" is one Character of two
+        // scalars that both fit; e + U+0301 does not fit and is named whole.
+        let bad = value.first { character in character.unicodeScalars.contains { Windows1252.encode($0) == nil } }
+        guard let bad else { return nil }
         return "\(column) contains \(describe(bad)), which Prima's Windows-1252 import files cannot hold."
     }
 }

@@ -1,4 +1,4 @@
-/// `url`: an image or web address Prima can link to: http or https, with a host, no spaces.
+/// `url`: an image or web address Prima can link to: http or https, with a host, no spaces or invisible characters.
 public struct URLRule: FieldRule {
     public let code = RuleCode.url
 
@@ -13,7 +13,12 @@ public struct URLRule: FieldRule {
         guard !host.isEmpty, !host.hasPrefix("."), host.contains(where: { $0.isLetter || $0.isNumber }) else {
             return "\(column) \(quoted(value)) has no host name after \(scheme)."
         }
-        if let bad = value.first(where: { $0.isWhitespace || $0.unicodeScalars.contains { $0.value < 0x20 } }) {
+        // Invisible characters (controls such as DEL, and formats such as a zero-width space or a
+        // byte-order mark) break the link as surely as a space, and nobody sees them in Plytix.
+        let invisible = { (scalar: Unicode.Scalar) in
+            scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
+        }
+        if let bad = value.first(where: { $0.isWhitespace || $0.unicodeScalars.contains(where: invisible) }) {
             return "\(column) \(quoted(value)) contains \(describe(bad)); a web address cannot."
         }
         return nil

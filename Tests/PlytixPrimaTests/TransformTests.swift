@@ -1,0 +1,276 @@
+import Testing
+@testable import PlytixPrima
+import PlytixPrimaTestSupport
+
+// The transforms a column may apply before its rules: trimming (always), whitespace
+// collapsing, the first category path and HTML stripping.
+
+// MARK: - Trim
+
+@Suite struct TrimTests {
+    @Test(arguments: [
+        (" a ", "a"),
+        ("\u{00A0}PIL-1\u{00A0}", "PIL-1"),  // non-breaking spaces
+        ("\u{200B}PIL-1\u{200B}", "PIL-1"),  // zero-width spaces
+        ("\u{FEFF}SKU", "SKU"),  // a byte-order mark glued to the first header
+        ("\u{2060}x\u{200D}", "x"),  // word joiner, zero-width joiner
+        ("\u{200C}x", "x"),  // zero-width non-joiner
+        ("\tvalue\t", "value"),
+        ("\nvalue\n", "value"),
+        ("\r\n value \r\n", "value"),
+        ("\u{3000}全角\u{3000}", "全角"),  // ideographic space
+        ("\u{0085}x\u{2028}", "x"),  // next line, line separator
+        ("\u{2003}\u{2009}x\u{202F}", "x"),  // em space, thin space, narrow no-break space
+        (" \u{00A0}\u{200B}\t\r\n", ""),
+        ("", ""),
+        ("   ", ""),
+        ("a b", "a b"),  // inner spaces are not trim's business
+        ("a\u{00A0}b", "a\u{00A0}b"),
+        ("a\u{200B}b", "a\u{200B}b"),
+        ("abc", "abc"),
+        ("é ", "é"),
+        (" 😀", "😀"),
+        ("x \u{301}", "x \u{301}"),  // a combining mark is not a space, even after one
+    ])
+    func trimsEveryKindOfSpaceAtTheEnds(value: String, expected: String) {
+        #expect(TextCleaning.trim(value) == expected)
+    }
+}
+
+// MARK: - Collapse whitespace
+
+@Suite struct CollapseWhitespaceTests {
+    @Test(arguments: [
+        ("a  b", "a b"),
+        ("  a \t\n b  ", "a b"),
+        ("a\u{00A0}b", "a b"),
+        ("a\u{00A0}\u{00A0} b", "a b"),
+        ("a\u{200B}b", "a b"),
+        ("line1\r\nline2", "line1 line2"),
+        ("line1\r\rline2", "line1 line2"),
+        ("a\u{0007}b", "a b"),  // control characters count as space
+        ("a\u{007F}b", "a b"),
+        ("a\u{2028}b\u{2029}c", "a b c"),
+        ("Café  Crème", "Café Crème"),
+        ("", ""),
+        ("   ", ""),
+        ("\u{200B}", ""),
+        (" leading", "leading"),
+        ("trailing ", "trailing"),
+        ("abc", "abc"),
+        ("a b c", "a b c"),
+        ("日本  語", "日本 語"),
+    ])
+    func runsOfSpaceBecomeOneASCIISpace(value: String, expected: String) {
+        #expect(TextCleaning.collapseWhitespace(value) == expected)
+    }
+
+    @Test(arguments: [
+        "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}\u{200D}\u{1F466}",  // a family: people joined by ZWJ
+        "\u{1F3F3}\u{FE0F}\u{200D}\u{1F308}",  // rainbow flag
+        "\u{0645}\u{06CC}\u{200C}\u{062E}\u{0648}\u{0627}\u{0647}\u{0645}",  // Persian: the ZWNJ is part of the spelling
+        "\u{0915}\u{094D}\u{200C}\u{0937}",  // Devanagari half form kept by a ZWNJ
+    ])
+    func joinersInsideTextAreKept(value: String) {
+        #expect(TextCleaning.collapseWhitespace(value) == value)
+        #expect(TextCleaning.collapseWhitespace("  \(value)  ") == value)
+        #expect(TextCleaning.collapseWhitespace("a  \(value)  b") == "a \(value) b")
+    }
+
+    @Test func joinersAtTheEdgesAreDropped() {
+        #expect(TextCleaning.collapseWhitespace("\u{200D}abc\u{200C}") == "abc")
+        #expect(TextCleaning.collapseWhitespace("abc \u{200D}") == "abc")
+        #expect(TextCleaning.collapseWhitespace("\u{200D} abc") == "abc")
+    }
+}
+
+// MARK: - First category path
+
+@Suite struct FirstCategoryPathTests {
+    static func first(_ value: String, paths: String = ",", levels: String = ">") -> String {
+        TextCleaning.firstCategoryPath(value, pathSeparator: paths, levelSeparator: levels)
+    }
+
+    @Test(arguments: [
+        ("Clothing>Pants>Denim,Collection>2017>AW17", "Clothing>Pants>Denim"),
+        ("Clothing > Pants > Denim , Collection > 2017", "Clothing>Pants>Denim"),
+        ("Home", "Home"),
+        ("Home>Bedding>Pillows", "Home>Bedding>Pillows"),
+        (",Home>Bedding", "Home>Bedding"),  // a blank first path is skipped
+        (",,Home", "Home"),
+        ("Home>>Bedding", "Home>Bedding"),  // blank levels are dropped
+        (">Home>Bedding>", "Home>Bedding"),
+        ("Home> >Bedding", "Home>Bedding"),
+        ("Home\u{00A0}>\u{00A0}Garden", "Home>Garden"),
+        ("Home>Garden,", "Home>Garden"),
+        ("", ""),
+        (",", ""),
+        (">", ""),
+        ("Tools & DIY>Hand tools", "Tools & DIY>Hand tools"),
+    ])
+    func defaultSeparators(value: String, expected: String) {
+        #expect(Self.first(value) == expected)
+    }
+
+    @Test func aBlankFirstPathIsSkippedLikeAnEmptyOne() {
+        #expect(Self.first(">,Home>Garden") == "Home>Garden")
+        #expect(Self.first(" ,Home>Garden") == "Home>Garden")
+        #expect(Self.first("\u{00A0}> ,Home>Garden") == "Home>Garden")
+        #expect(Self.first(" , > ,") == "")
+    }
+
+    @Test func customSeparators() {
+        #expect(Self.first("Home/Garden|Tools/Hand", paths: "|", levels: "/") == "Home>Garden")
+        #expect(Self.first("Home :: Garden || Tools :: Hand", paths: "||", levels: "::") == "Home>Garden")
+        #expect(Self.first("Home>Garden;Tools>Hand", paths: ";", levels: ">") == "Home>Garden")
+        // With `;` between paths, a comma is part of a level's name.
+        #expect(Self.first("Bed, Bath>Towels;Sale", paths: ";", levels: ">") == "Bed, Bath>Towels")
+        // Output levels are always joined by `>`, whatever the input used.
+        #expect(Self.first("A/B/C", paths: ",", levels: "/") == "A>B>C")
+    }
+}
+
+// MARK: - HTML
+
+@Suite struct HTMLTextTests {
+    /// Strip then collapse, as the default pipeline's LongDescription does.
+    static func plain(_ html: String) -> String {
+        TextCleaning.collapseWhitespace(HTMLText.strip(html))
+    }
+
+    @Test func textWithoutMarkupIsReturnedAsIs() {
+        let text = "Soft cotton pillow, 50 x 30 cm; machine washable at 40°C."
+        #expect(HTMLText.strip(text) == text)
+    }
+
+    @Test func tagsBecomeSpacesSoWordsStaySeparate() {
+        #expect(HTMLText.strip("<p>Soft &amp; warm</p>") == " Soft & warm ")
+        #expect(Self.plain("<p>a</p><p>b</p>") == "a b")
+        #expect(Self.plain("one<br>two<br/>three<br />four") == "one two three four")
+        #expect(Self.plain("<ul><li>Cotton</li><li>Wool</li></ul>") == "Cotton Wool")
+    }
+
+    @Test func inlineTagsInsideAWordAlsoSplitIt() {
+        // Documented behaviour: every tag reads as a space, so markup inside a word splits it.
+        #expect(Self.plain("wa<b>ter</b>proof") == "wa ter proof")
+        #expect(Self.plain("10 m<sup>2</sup>") == "10 m 2")
+    }
+
+    @Test func nestedTags() {
+        #expect(Self.plain("<div><p>a <b>bold <i>and <u>deep</u></i></b> text</p></div>") == "a bold and deep text")
+    }
+
+    @Test func attributesAreRemovedWithTheirTag() {
+        #expect(Self.plain(#"<a href="https://example.com/?a=1&amp;b=2" class='link' data-x=y>link</a>"#) == "link")
+        #expect(Self.plain(#"<img src="x.jpg" alt="A chair"/>Chair"#) == "Chair")
+        #expect(Self.plain("<p\nclass=\"multi\nline\">text</p>") == "text")
+    }
+
+    @Test func aGreaterThanInsideAQuotedAttributeEndsTheTagEarly() {
+        // Not handled: the tag ends at the first `>`, so the attribute's tail leaks into the text.
+        #expect(Self.plain(#"<a title="a>b">x</a>"#) == #"b">x"#)
+    }
+
+    @Test func scriptAndStyleContentIsRemoved() {
+        #expect(Self.plain("a<script>alert('<p>x</p>')</script>b") == "a b")
+        #expect(Self.plain("<style>p { color: red; } a > b {}</style>Text") == "Text")
+        #expect(Self.plain("a<SCRIPT type=\"text/javascript\">x()</SCRIPT>b") == "a b")
+        #expect(Self.plain("a<Style>p{}</sTyLe >b") == "a b")
+        #expect(Self.plain("a<script>one</script>b<script>two</script>c") == "a b c")
+        // An unclosed script hides everything after it, as a browser would.
+        #expect(Self.plain("before<script>never closed") == "before")
+        // Only the tags themselves: other names that start alike are ordinary tags.
+        #expect(Self.plain("<styled-box>Keep me</styled-box> and <scripture>me</scripture>") == "Keep me and me")
+        #expect(Self.plain("a<script/>b") == "a")  // self-closing is not a thing for script in HTML
+    }
+
+    @Test func commentsAreRemovedWhole() {
+        #expect(Self.plain("a<!-- note -->b") == "a b")
+        #expect(Self.plain("a<!-- if a > b then c -->b") == "a b")
+        #expect(Self.plain("a<!-- <p>hidden</p> -->b") == "a b")
+        #expect(Self.plain("before<!-- never closed") == "before")
+        #expect(Self.plain("a<!---->b<!-->c<!--->d") == "a b c d")  // empty and abruptly closed comments
+        // What Word leaves when a description is pasted from it.
+        let word = """
+            <!--[if gte mso 9]><xml><w:WordDocument><w:View>Normal</w:View><w:Zoom>0</w:Zoom>\
+            </w:WordDocument></xml><![endif]--><p class="MsoNormal">Oak chair</p>
+            """
+        #expect(Self.plain(word) == "Oak chair")
+    }
+
+    @Test func cdataLikeContentIsDroppedLikeABogusComment() {
+        // Outside foreign content HTML has no CDATA: like a browser, `<![CDATA[` runs to the first `>`.
+        #expect(Self.plain("<![CDATA[x<y]]>z") == "z")
+        #expect(Self.plain("<![CDATA[a > b]]>") == "b]]>")
+    }
+
+    @Test(arguments: [
+        ("&amp;", "&"), ("&lt;b&gt;", "<b>"), ("&quot;hi&quot;", "\"hi\""), ("it&apos;s", "it's"),
+        ("&eacute;t&eacute;", "été"), ("&euro;5", "€5"), ("&copy; &reg; &trade;", "© ® ™"), ("&ndash;&mdash;", "–—"),
+        ("&hellip;", "…"), ("&frac12;", "½"), ("&Auml;&ouml;&szlig;", "Äöß"), ("&nbsp;", "\u{00A0}"),
+        ("&#233;", "é"), ("&#x20AC;", "€"), ("&#X20ac;", "€"), ("&#128512;", "😀"), ("&#x1F600;", "😀"),
+        ("&#65;&#x42;", "AB"), ("&#0065;", "A"),
+    ])
+    func entitiesAreDecoded(html: String, expected: String) {
+        #expect(HTMLText.strip(html) == expected)
+    }
+
+    @Test(arguments: [
+        "&unknown;", "&AMP;", "&foo", "Salt & pepper", "AT&T", "&", "&&", "&;", "&#;", "&#x;", "&#0;", "&#xD800;",
+        "&#x110000;", "&#99999999999;", "&#12a;", "&#xZZ;", "&averyveryverylongname;", "& amp;", "&amp",
+    ])
+    func unknownOrBrokenEntitiesAreLeftAsWritten(html: String) {
+        #expect(HTMLText.strip(html) == html)
+    }
+
+    @Test func entitiesAreDecodedOnceOnly() {
+        #expect(HTMLText.strip("&amp;amp;") == "&amp;")
+        #expect(HTMLText.strip("&amp;lt;p&amp;gt;") == "&lt;p&gt;")
+        #expect(HTMLText.strip("&lt;script&gt;alert(1)&lt;/script&gt;") == "<script>alert(1)</script>")
+    }
+
+    @Test func nonBreakingSpacesFoldWhenCollapsed() {
+        #expect(Self.plain("<p>Soft&nbsp;&nbsp;cotton&#160;pillow</p>") == "Soft cotton pillow")
+    }
+
+    @Test func aLessThanThatStartsNoTagIsText() {
+        #expect(Self.plain("Standby power < 0.5 W, 2 < 3") == "Standby power < 0.5 W, 2 < 3")
+        #expect(Self.plain("<p>Fits sizes <10 and 20></p>") == "Fits sizes <10 and 20>")
+        #expect(Self.plain("x <= y") == "x <= y")
+        #expect(Self.plain("a <> b") == "a <> b")
+        #expect(Self.plain("ends with <") == "ends with <")
+        #expect(Self.plain("<<p>>") == "< >")
+    }
+
+    @Test func malformedTags() {
+        // An unclosed tag runs to the end of the text.
+        #expect(Self.plain("Unclosed <b tag and more") == "Unclosed")
+        #expect(Self.plain("</p>closing only") == "closing only")
+        #expect(Self.plain("<p>unclosed paragraph") == "unclosed paragraph")
+        #expect(Self.plain("a</ b>c") == "a c")
+        #expect(Self.plain("<?xml version=\"1.0\"?>text") == "text")
+        #expect(Self.plain("<!DOCTYPE html>text") == "text")
+    }
+
+    @Test func nonASCIITextSurvives() {
+        #expect(Self.plain("<p>Crème brûlée – 日本語 😀</p>") == "Crème brûlée – 日本語 😀")
+    }
+
+    @Test func veryLongInput() {
+        let unit = "<p>Soft &amp; warm <b>cotton</b></p>\n"
+        let html = String(repeating: unit, count: 28_000)  // about 1 MB, the default max_record_bytes
+        let expected = Array(repeating: "Soft & warm cotton", count: 28_000).joined(separator: " ")
+        // Compared as Bools: the strings are too long to print.
+        let plain = Self.plain(html)
+        #expect(plain == expected, "\(plain.utf8.count) bytes, expected \(expected.utf8.count)")
+
+        let text = String(repeating: "word ", count: 200_000)
+        let unchanged = HTMLText.strip(text) == text
+        #expect(unchanged)
+
+        // A lone `<` at the start must not swallow a megabyte of text.
+        let lone = "< " + text
+        let stripped = HTMLText.strip(lone)
+        #expect(stripped == lone, "\(stripped.utf8.count) bytes left of \(lone.utf8.count)")
+    }
+}
