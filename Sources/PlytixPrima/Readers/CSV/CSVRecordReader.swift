@@ -113,9 +113,12 @@ public final class CSVRecordReader {
             }
             let line = nextLine
             switch scanRecord() {
-            case .complete(let end, let newlines, let textAfterQuote):
+            case .complete(let end, let length, let newlines, let textAfterQuote):
+                let start = dataStart
                 dataStart = end
                 nextLine = line + newlines
+                // The whole record may sit in the buffer and still be over the limit.
+                if length > dialect.maxRecordBytes { return .tooLong(line: line, bytes: end - start) }
                 if textAfterQuote { return .textAfterQuote(line: line) }
                 // A record that is a single empty cell is a blank line.
                 if cells.count == 1 && cells[0].start == cells[0].end && !cellWasQuoted { continue }
@@ -123,7 +126,9 @@ public final class CSVRecordReader {
             case .needMoreData:
                 // At the end of input only an unclosed quote leaves a record open.
                 if atEndOfInput { throw unterminatedQuote(line: line, offset: bufferOrigin + Int64(dataStart)) }
-                if dataEnd - dataStart > dialect.maxRecordBytes {
+                // The buffered bytes may end in a CR waiting for its LF: the record is longer
+                // than the limit for sure only past limit + 1.
+                if dataEnd - dataStart > dialect.maxRecordBytes + 1 {
                     let skipped = try skipOverlongRecord()
                     return .tooLong(line: line, bytes: skipped)
                 }
@@ -135,8 +140,9 @@ public final class CSVRecordReader {
     // MARK: - Scanning
 
     private enum ScanResult {
-        /// The record ends before `end` (terminator consumed); `newlines` includes the terminator's.
-        case complete(end: Int, newlines: Int, textAfterQuote: Bool)
+        /// The record ends before `end` (terminator consumed); `length` leaves the terminator out;
+        /// `newlines` includes the terminator's.
+        case complete(end: Int, length: Int, newlines: Int, textAfterQuote: Bool)
         case needMoreData
     }
 
@@ -186,7 +192,7 @@ public final class CSVRecordReader {
                 if p >= end {
                     // The record (and its last cell) may continue in the next block.
                     if !atEndOfInput { return .needMoreData }
-                    return .complete(end: p, newlines: newlines + 1, textAfterQuote: textAfterQuote)
+                    return .complete(end: p, length: p - dataStart, newlines: newlines + 1, textAfterQuote: textAfterQuote)
                 }
                 let byte = buffer[p]
                 if byte == delimiter {
@@ -194,13 +200,14 @@ public final class CSVRecordReader {
                     continue
                 }
                 // CR, LF or CRLF ends the record.
+                let length = p - dataStart
                 if byte == 13 {
                     if p + 1 >= end && !atEndOfInput { return .needMoreData }
                     p += (p + 1 < end && buffer[p + 1] == 10) ? 2 : 1
                 } else {
                     p += 1
                 }
-                return .complete(end: p, newlines: newlines + 1, textAfterQuote: textAfterQuote)
+                return .complete(end: p, length: length, newlines: newlines + 1, textAfterQuote: textAfterQuote)
             }
         }
     }
