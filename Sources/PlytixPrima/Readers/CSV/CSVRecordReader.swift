@@ -246,6 +246,8 @@ public final class CSVRecordReader {
         let startOffset = bufferOrigin + Int64(dataStart)
         var inQuotes = false
         var afterQuoteInQuotes = false  // saw a quote inside quotes: closing, or first of a pair
+        // Like `scanRecord`, a quote opens a quoted cell only as the cell's first byte.
+        var atCellStart = true
         var newlines = 0
         var pendingCR = false
         var skipped = 0
@@ -285,14 +287,17 @@ public final class CSVRecordReader {
                     continue
                 }
             }
-            if b == quote {
+            if b == quote && atCellStart {
                 inQuotes = true
+                atCellStart = false
             } else if b == 10 || b == 13 {
                 if b == 13 && p < dataEnd && buffer[p] == 10 { p += 1 }
                 skipped += p - dataStart
                 dataStart = p
                 nextLine = startLine + newlines + 1
                 return skipped
+            } else {
+                atCellStart = b == delimiter
             }
         }
     }
