@@ -291,6 +291,13 @@ public final class CSVRecordReader {
                 inQuotes = true
                 atCellStart = false
             } else if b == 10 || b == 13 {
+                if b == 13 && p == dataEnd && !atEndOfInput {
+                    // The LF of a CRLF may be in the next block: read it before deciding.
+                    skipped += p - dataStart
+                    dataStart = p
+                    try refill()
+                    p = dataStart
+                }
                 if b == 13 && p < dataEnd && buffer[p] == 10 { p += 1 }
                 skipped += p - dataStart
                 dataStart = p
