@@ -344,14 +344,17 @@ public final class CSVRecordReader {
         if dataEnd >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF {
             dataStart = 3
         }
-        let headerEnd = firstLineEnd()
-        if memchr(buffer + dataStart, 0, headerEnd - dataStart) != nil {
+        // Blank lines before the header are skipped like any others; they must not hide its separator.
+        var headerStart = dataStart
+        while headerStart < dataEnd && (buffer[headerStart] == 10 || buffer[headerStart] == 13) { headerStart += 1 }
+        let headerEnd = firstLineEnd(from: headerStart)
+        if memchr(buffer + headerStart, 0, headerEnd - headerStart) != nil {
             throw FileFault(.unsupportedEncoding, "The header line holds NUL bytes: the file is probably UTF-16; export it as UTF-8.", line: 1, byteOffset: 0)
         }
         if let chosen = dialect.delimiter {
             delimiter = chosen
         } else {
-            delimiter = detectDelimiter(headerEnd: headerEnd)
+            delimiter = detectDelimiter(from: headerStart, to: headerEnd)
             dialect.delimiter = delimiter
         }
         for stop in [delimiter, 10, 13] { stops[Int(stop)] = 1 }
@@ -360,9 +363,9 @@ public final class CSVRecordReader {
         }
     }
 
-    private func firstLineEnd() -> Int {
+    private func firstLineEnd(from start: Int) -> Int {
         var inQuotes = false
-        var p = dataStart
+        var p = start
         while p < dataEnd {
             let b = buffer[p]
             if b == quote { inQuotes.toggle() } else if !inQuotes && (b == 10 || b == 13) { return p }
@@ -372,10 +375,10 @@ public final class CSVRecordReader {
     }
 
     /// The candidate separator seen most often outside quotes on the header line.
-    private func detectDelimiter(headerEnd: Int) -> UInt8 {
+    private func detectDelimiter(from headerStart: Int, to headerEnd: Int) -> UInt8 {
         var counts = [Int](repeating: 0, count: CSVDialect.detectableDelimiters.count)
         var inQuotes = false
-        for p in dataStart..<headerEnd {
+        for p in headerStart..<headerEnd {
             let b = buffer[p]
             if b == quote { inQuotes.toggle(); continue }
             if !inQuotes, let index = CSVDialect.detectableDelimiters.firstIndex(of: b) { counts[index] += 1 }
