@@ -86,10 +86,17 @@ public final class CSVProductReader {
 
     private func repeatsHeader() -> Bool {
         guard let keyCell = cellIndex[layout.keyField] else { return false }
-        let sameKey = records.withCellBytes(keyCell) { bytes, _ in bytes.elementsEqual(headerCells[keyCell]) }
-        guard sameKey else { return false }
-        return (0..<headerCells.count).allSatisfy { index in
-            records.withCellBytes(index) { bytes, _ in bytes.elementsEqual(headerCells[index]) }
+        guard cellRepeatsHeader(keyCell) else { return false }
+        return (0..<headerCells.count).allSatisfy(cellRepeatsHeader)
+    }
+
+    private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    /// The cell holds the header's bytes; the first may carry a BOM (exports joined with `cat`).
+    private func cellRepeatsHeader(_ index: Int) -> Bool {
+        records.withCellBytes(index) { bytes, _ in
+            let skip = index == 0 && bytes.starts(with: Self.byteOrderMark) ? 3 : 0
+            return bytes[skip...].elementsEqual(headerCells[index])
         }
     }
 

@@ -113,9 +113,12 @@ public final class CSVRecordReader {
             }
             let line = nextLine
             switch scanRecord() {
-            case .complete(let end, let newlines, let textAfterQuote):
+            case .complete(let end, let length, let newlines, let textAfterQuote):
+                let start = dataStart
                 dataStart = end
                 nextLine = line + newlines
+                // The whole record may sit in the buffer and still be over the limit.
+                if length > dialect.maxRecordBytes { return .tooLong(line: line, bytes: end - start) }
                 if textAfterQuote { return .textAfterQuote(line: line) }
                 // A record that is a single empty cell is a blank line.
                 if cells.count == 1 && cells[0].start == cells[0].end && !cellWasQuoted { continue }
@@ -123,7 +126,9 @@ public final class CSVRecordReader {
             case .needMoreData:
                 // At the end of input only an unclosed quote leaves a record open.
                 if atEndOfInput { throw unterminatedQuote(line: line, offset: bufferOrigin + Int64(dataStart)) }
-                if dataEnd - dataStart > dialect.maxRecordBytes {
+                // The buffered bytes may end in a CR waiting for its LF: the record is longer
+                // than the limit for sure only past limit + 1.
+                if dataEnd - dataStart > dialect.maxRecordBytes + 1 {
                     let skipped = try skipOverlongRecord()
                     return .tooLong(line: line, bytes: skipped)
                 }
@@ -135,8 +140,9 @@ public final class CSVRecordReader {
     // MARK: - Scanning
 
     private enum ScanResult {
-        /// The record ends before `end` (terminator consumed); `newlines` includes the terminator's.
-        case complete(end: Int, newlines: Int, textAfterQuote: Bool)
+        /// The record ends before `end` (terminator consumed); `length` leaves the terminator out;
+        /// `newlines` includes the terminator's.
+        case complete(end: Int, length: Int, newlines: Int, textAfterQuote: Bool)
         case needMoreData
     }
 
@@ -186,7 +192,7 @@ public final class CSVRecordReader {
                 if p >= end {
                     // The record (and its last cell) may continue in the next block.
                     if !atEndOfInput { return .needMoreData }
-                    return .complete(end: p, newlines: newlines + 1, textAfterQuote: textAfterQuote)
+                    return .complete(end: p, length: p - dataStart, newlines: newlines + 1, textAfterQuote: textAfterQuote)
                 }
                 let byte = buffer[p]
                 if byte == delimiter {
@@ -194,13 +200,14 @@ public final class CSVRecordReader {
                     continue
                 }
                 // CR, LF or CRLF ends the record.
+                let length = p - dataStart
                 if byte == 13 {
                     if p + 1 >= end && !atEndOfInput { return .needMoreData }
                     p += (p + 1 < end && buffer[p + 1] == 10) ? 2 : 1
                 } else {
                     p += 1
                 }
-                return .complete(end: p, newlines: newlines + 1, textAfterQuote: textAfterQuote)
+                return .complete(end: p, length: length, newlines: newlines + 1, textAfterQuote: textAfterQuote)
             }
         }
     }
@@ -239,6 +246,8 @@ public final class CSVRecordReader {
         let startOffset = bufferOrigin + Int64(dataStart)
         var inQuotes = false
         var afterQuoteInQuotes = false  // saw a quote inside quotes: closing, or first of a pair
+        // Like `scanRecord`, a quote opens a quoted cell only as the cell's first byte.
+        var atCellStart = true
         var newlines = 0
         var pendingCR = false
         var skipped = 0
@@ -278,14 +287,24 @@ public final class CSVRecordReader {
                     continue
                 }
             }
-            if b == quote {
+            if b == quote && atCellStart {
                 inQuotes = true
+                atCellStart = false
             } else if b == 10 || b == 13 {
+                if b == 13 && p == dataEnd && !atEndOfInput {
+                    // The LF of a CRLF may be in the next block: read it before deciding.
+                    skipped += p - dataStart
+                    dataStart = p
+                    try refill()
+                    p = dataStart
+                }
                 if b == 13 && p < dataEnd && buffer[p] == 10 { p += 1 }
                 skipped += p - dataStart
                 dataStart = p
                 nextLine = startLine + newlines + 1
                 return skipped
+            } else {
+                atCellStart = b == delimiter
             }
         }
     }
@@ -325,14 +344,17 @@ public final class CSVRecordReader {
         if dataEnd >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF {
             dataStart = 3
         }
-        let headerEnd = firstLineEnd()
-        if memchr(buffer + dataStart, 0, headerEnd - dataStart) != nil {
+        // Blank lines before the header are skipped like any others; they must not hide its separator.
+        var headerStart = dataStart
+        while headerStart < dataEnd && (buffer[headerStart] == 10 || buffer[headerStart] == 13) { headerStart += 1 }
+        let headerEnd = firstLineEnd(from: headerStart)
+        if memchr(buffer + headerStart, 0, headerEnd - headerStart) != nil {
             throw FileFault(.unsupportedEncoding, "The header line holds NUL bytes: the file is probably UTF-16; export it as UTF-8.", line: 1, byteOffset: 0)
         }
         if let chosen = dialect.delimiter {
             delimiter = chosen
         } else {
-            delimiter = detectDelimiter(headerEnd: headerEnd)
+            delimiter = detectDelimiter(from: headerStart, to: headerEnd)
             dialect.delimiter = delimiter
         }
         for stop in [delimiter, 10, 13] { stops[Int(stop)] = 1 }
@@ -341,9 +363,9 @@ public final class CSVRecordReader {
         }
     }
 
-    private func firstLineEnd() -> Int {
+    private func firstLineEnd(from start: Int) -> Int {
         var inQuotes = false
-        var p = dataStart
+        var p = start
         while p < dataEnd {
             let b = buffer[p]
             if b == quote { inQuotes.toggle() } else if !inQuotes && (b == 10 || b == 13) { return p }
@@ -353,10 +375,10 @@ public final class CSVRecordReader {
     }
 
     /// The candidate separator seen most often outside quotes on the header line.
-    private func detectDelimiter(headerEnd: Int) -> UInt8 {
+    private func detectDelimiter(from headerStart: Int, to headerEnd: Int) -> UInt8 {
         var counts = [Int](repeating: 0, count: CSVDialect.detectableDelimiters.count)
         var inQuotes = false
-        for p in dataStart..<headerEnd {
+        for p in headerStart..<headerEnd {
             let b = buffer[p]
             if b == quote { inQuotes.toggle(); continue }
             if !inQuotes, let index = CSVDialect.detectableDelimiters.firstIndex(of: b) { counts[index] += 1 }
