@@ -28,30 +28,42 @@ struct CSVLineEncoder: Sendable {
     }
 
     private func appendField(_ value: String, to out: inout [UInt8]) {
-        var needsQuotes = false
-        for byte in value.utf8 where byte == delimiter || byte == 0x22 || byte == 10 || byte == 13 {
-            needsQuotes = true
-            break
-        }
-        if needsQuotes { out.append(0x22) }
         switch encoding {
         case .utf8:
-            if needsQuotes {
-                for byte in value.utf8 {
-                    out.append(byte)
-                    if byte == 0x22 { out.append(0x22) }
-                }
-            } else {
-                out.append(contentsOf: value.utf8)
-            }
+            var value = value
+            value.withUTF8 { bytes in appendUTF8Field(bytes, to: &out) }
         case .windows1252:
+            let needsQuotes = value.utf8.contains { $0 == delimiter || $0 == 0x22 || $0 == 10 || $0 == 13 }
+            if needsQuotes { out.append(0x22) }
             // Values were checked by OutputEncodingRule; `?` can only stand for what slipped past it.
             for scalar in value.unicodeScalars {
                 let byte = Windows1252.encode(scalar) ?? UInt8(ascii: "?")
                 out.append(byte)
                 if needsQuotes && byte == 0x22 { out.append(0x22) }
             }
+            if needsQuotes { out.append(0x22) }
         }
-        if needsQuotes { out.append(0x22) }
+    }
+
+    /// Appends in bulk: runs between quotes are copied whole, and a field needing no quotes in one go.
+    private func appendUTF8Field(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var needsQuotes = false
+        for byte in bytes where byte == delimiter || byte == 0x22 || byte == 10 || byte == 13 {
+            needsQuotes = true
+            break
+        }
+        guard needsQuotes else {
+            out.append(contentsOf: bytes)
+            return
+        }
+        out.append(0x22)
+        var runStart = 0
+        for (index, byte) in bytes.enumerated() where byte == 0x22 {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...index]))
+            out.append(0x22)  // a quote inside a quoted field is doubled
+            runStart = index + 1
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+        out.append(0x22)
     }
 }

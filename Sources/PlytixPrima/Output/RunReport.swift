@@ -10,6 +10,8 @@ struct RunReport: Encodable {
     var delimiter: String?
     var startedAt: Date
     var finishedAt: Date
+    /// Reading, validating and spooling; the rest of the run is the barrier stages and output.
+    var firstPassSeconds: Double
     var counts: RunCounts
     /// Reject lines per rule code (a row with two failures counts under both rules).
     var rejectsByRule: [String: Int]
@@ -22,6 +24,7 @@ struct RunReport: Encodable {
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", pipeline, source, format, compressed, delimiter
         case startedAt = "started_at", finishedAt = "finished_at", durationSeconds = "duration_seconds"
+        case firstPassSeconds = "read_and_validate_seconds"
         case counts, rejectsByRule = "rejects_by_rule", absentFields = "absent_fields", distinctSKUs = "distinct_skus", files
     }
 
@@ -36,6 +39,7 @@ struct RunReport: Encodable {
         try container.encode(startedAt, forKey: .startedAt)
         try container.encode(finishedAt, forKey: .finishedAt)
         try container.encode((finishedAt.timeIntervalSince(startedAt) * 1000).rounded() / 1000, forKey: .durationSeconds)
+        try container.encode((firstPassSeconds * 1000).rounded() / 1000, forKey: .firstPassSeconds)
         try container.encode(counts, forKey: .counts)
         try container.encode(rejectsByRule, forKey: .rejectsByRule)
         try container.encode(absentFields, forKey: .absentFields)

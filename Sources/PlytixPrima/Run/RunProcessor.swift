@@ -83,6 +83,7 @@ public struct RunProcessor: Sendable {
         var delimiter: String?
         var absentFields: [String] = []
         var source = SourceInfo(name: "", sha256: "", bytes: 0)
+        var finishedAt = Date()
     }
 
     /// Maps each row the reading thread hands over and spools its disposition, with each
@@ -135,6 +136,7 @@ public struct RunProcessor: Sendable {
             throw .output(error)
         }
         if let readerFault { throw .quarantine(readerFault) }
+        result.finishedAt = Date()
         return result
     }
 
@@ -194,6 +196,7 @@ public struct RunProcessor: Sendable {
         let report = RunReport(
             runID: runID, pipeline: config.name, source: source, format: firstPass.format.rawValue,
             compressed: firstPass.compressed, delimiter: firstPass.delimiter, startedAt: startedAt, finishedAt: Date(),
+            firstPassSeconds: firstPass.finishedAt.timeIntervalSince(startedAt),
             counts: counts, rejectsByRule: byRule, rejectedRowsByReason: nil, absentFields: firstPass.absentFields,
             distinctSKUs: firstPass.index.distinctCount, files: files)
         let reportFile = try report.write(to: directory)

@@ -4,45 +4,52 @@ public enum HTMLText {
     /// and leaves every tag as a space. A `<` that opens no tag (`< 0.5 W`) is text, as in a
     /// browser. Works on UTF-8 bytes; makes one string at the end.
     public static func strip(_ html: String) -> String {
-        var utf8 = Array(html.utf8)
-        guard utf8.contains(UInt8(ascii: "<")) || utf8.contains(UInt8(ascii: "&")) else { return html }
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count)
+        var html = html
+        return html.withUTF8 { bytes in
+            guard bytes.contains(UInt8(ascii: "<")) || bytes.contains(UInt8(ascii: "&")) else {
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            // The text never grows: a tag leaves one space, an entity is longer than what it decodes to.
+            return String(unsafeUninitializedCapacity: bytes.count) { out in strip(bytes, into: out) }
+        }
+    }
+
+    private static func strip(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var written = 0
         var i = 0
-        let n = utf8.count
+        let n = bytes.count
         while i < n {
-            let byte = utf8[i]
-            if byte == UInt8(ascii: "<") && opensMarkup(utf8, at: i) {
-                let close = indexOf(UInt8(ascii: ">"), in: utf8, from: i + 1) ?? n
-                let skipTo = skippedContentEnd(utf8, tagStart: i, tagEnd: close)
+            let byte = bytes[i]
+            if byte == UInt8(ascii: "<") && opensMarkup(bytes, at: i) {
+                let close = indexOf(UInt8(ascii: ">"), in: bytes, from: i + 1) ?? n
+                let skipTo = skippedContentEnd(bytes, tagStart: i, tagEnd: close)
                 // A tag separates words: "<p>a</p><p>b</p>" reads "a b".
-                out.append(0x20)
+                out[written] = 0x20
+                written += 1
                 i = min(n, skipTo + 1)
-            } else if byte == UInt8(ascii: "&") {
-                if let (decoded, next) = decodeEntity(utf8, at: i) {
-                    out.append(contentsOf: decoded)
-                    i = next
-                } else {
-                    out.append(byte)
-                    i += 1
+            } else if byte == UInt8(ascii: "&"), let (scalar, next) = decodeEntity(bytes, at: i) {
+                for unit in UTF8.encode(scalar)! {
+                    out[written] = unit
+                    written += 1
                 }
+                i = next
             } else {
-                out.append(byte)
+                out[written] = byte
+                written += 1
                 i += 1
             }
         }
-        utf8.removeAll()
-        return String(decoding: out, as: UTF8.self)
+        return written
     }
 
     /// A tag starts with `<` and a letter, `/`, `!` or `?`; any other `<` is text.
-    private static func opensMarkup(_ bytes: [UInt8], at start: Int) -> Bool {
+    private static func opensMarkup(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
         guard start + 1 < bytes.count else { return false }
         let next = lowered(bytes[start + 1])
         return (next >= 0x61 && next <= 0x7A) || next == UInt8(ascii: "/") || next == UInt8(ascii: "!") || next == UInt8(ascii: "?")
     }
 
-    private static func indexOf(_ byte: UInt8, in bytes: [UInt8], from start: Int) -> Int? {
+    private static func indexOf(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         var i = start
         while i < bytes.count {
             if bytes[i] == byte { return i }
@@ -53,7 +60,7 @@ public enum HTMLText {
 
     /// For `<script>` and `<style>`, the end of the matching close tag; for a comment, the end of
     /// its `-->` (Word pastes conditional comments full of markup); else the tag's own end.
-    private static func skippedContentEnd(_ bytes: [UInt8], tagStart: Int, tagEnd: Int) -> Int {
+    private static func skippedContentEnd(_ bytes: UnsafeBufferPointer<UInt8>, tagStart: Int, tagEnd: Int) -> Int {
         let comment = Array("<!--".utf8)
         if bytes[tagStart...].starts(with: comment) {
             let commentEnd = Array("-->".utf8)
@@ -85,7 +92,7 @@ public enum HTMLText {
     }
 
     /// Whether the tag name ends before `index`: at `>`, `/`, a space or the end of the text.
-    private static func endsTagName(_ bytes: [UInt8], at index: Int) -> Bool {
+    private static func endsTagName(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
         guard index < bytes.count else { return true }
         return [UInt8(ascii: ">"), UInt8(ascii: "/"), 0x20, 0x09, 0x0A, 0x0C, 0x0D].contains(bytes[index])
     }
@@ -94,12 +101,12 @@ public enum HTMLText {
         (byte >= 0x41 && byte <= 0x5A) ? byte + 0x20 : byte
     }
 
-    /// Decodes `&name;`, `&#123;` or `&#x1F;` at `start`; returns the UTF-8 bytes and the next index.
-    static func decodeEntity(_ bytes: [UInt8], at start: Int) -> ([UInt8], Int)? {
+    /// Decodes `&name;`, `&#123;` or `&#x1F;` at `start`; returns the scalar and the next index.
+    static func decodeEntity(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> (Unicode.Scalar, Int)? {
         var end = start + 1
         while end < bytes.count && end - start <= 12 && bytes[end] != UInt8(ascii: ";") { end += 1 }
         guard end < bytes.count, bytes[end] == UInt8(ascii: ";"), end > start + 1 else { return nil }
-        let body = bytes[(start + 1)..<end]
+        let body = UnsafeBufferPointer(rebasing: bytes[(start + 1)..<end])
         let scalar: Unicode.Scalar?
         if body.first == UInt8(ascii: "#") {
             let digits = body.dropFirst()
@@ -109,9 +116,10 @@ public enum HTMLText {
         } else {
             scalar = namedEntities[String(decoding: body, as: UTF8.self)]
         }
-        guard let scalar, scalar.value != 0 else { return nil }
+        // The decoded text must not be longer than the entity (the output buffer relies on it).
+        guard let scalar, scalar.value != 0, UTF8.width(scalar) <= end + 1 - start else { return nil }
         // A non-breaking space is a space for Prima; collapse_whitespace folds it.
-        return (Array(String(scalar).utf8), end + 1)
+        return (scalar, end + 1)
     }
 
     static let namedEntities: [String: Unicode.Scalar] = [

@@ -1,11 +1,15 @@
 /// Whitespace rules shared by every field: Plytix values arrive padded with ordinary,
 /// non-breaking and zero-width spaces that Prima must never see.
 public enum TextCleaning {
-    /// Scalars that trim and collapse treat as space, beyond Unicode's White_Space property.
+    /// Scalars that trim and collapse treat as space: Unicode's White_Space set plus the
+    /// zero-width characters PIM editors leave behind. Spelled out, because the standard
+    /// library's property lookup costs a table search per character on the hot path.
     static func isInvisibleSpace(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
-        case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF: return true
-        default: return scalar.properties.isWhitespace
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200D, 0x2028, 0x2029, 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF:
+            return true
+        default:
+            return false
         }
     }
 
@@ -41,28 +45,56 @@ public enum TextCleaning {
             previousSpace = space
         }
         if !needsWork && !previousSpace { return value }
-        var result = String.UnicodeScalarView()
+        var value = value
+        return value.withUTF8 { bytes in
+            String(unsafeUninitializedCapacity: bytes.count) { out in collapse(bytes, into: out) }
+        }
+    }
+
+    /// Writes `bytes` with space runs collapsed into `out` (at least as large); returns the length.
+    /// Works on UTF-8 bytes and decodes a scalar only where a byte is not ASCII.
+    private static func collapse(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var written = 0
         var pendingSpace = false
-        var pendingJoiners = String.UnicodeScalarView()
-        for scalar in value.unicodeScalars {
-            if isJoiner(scalar) {
-                if !result.isEmpty && !pendingSpace { pendingJoiners.append(scalar) }
+        // Joiners seen since the last visible character: a run of input bytes, kept only if a
+        // visible character follows without a space in between.
+        var joinerStart = 0
+        var joinerBytes = 0
+        var i = 0
+        while i < bytes.count {
+            let byte = bytes[i]
+            var length = 1
+            var scalar = UInt32(byte)
+            if byte >= 0x80 {
+                length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
+                scalar &= length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07
+                for k in 1..<length { scalar = (scalar << 6) | (UInt32(bytes[i + k]) & 0x3F) }
+            }
+            defer { i += length }
+            if scalar == 0x200C || scalar == 0x200D {
+                if written > 0 && !pendingSpace {
+                    if joinerBytes == 0 { joinerStart = i }
+                    joinerBytes += length
+                }
                 continue
             }
-            if isInvisibleSpace(scalar) || scalar.value < 0x20 || scalar.value == 0x7F {
-                pendingSpace = !result.isEmpty
-                pendingJoiners.removeAll()
+            if scalar < 0x20 || scalar == 0x7F || Unicode.Scalar(scalar).map(isInvisibleSpace) == true {
+                pendingSpace = written > 0
+                joinerBytes = 0
                 continue
             }
             if pendingSpace {
-                result.append(" ")
+                out[written] = 0x20
+                written += 1
                 pendingSpace = false
             }
-            result.append(contentsOf: pendingJoiners)
-            pendingJoiners.removeAll()
-            result.append(scalar)
+            for k in 0..<joinerBytes { out[written + k] = bytes[joinerStart + k] }
+            written += joinerBytes
+            joinerBytes = 0
+            for k in 0..<length { out[written + k] = bytes[i + k] }
+            written += length
         }
-        return String(result)
+        return written
     }
 
     /// The first of several category paths joined by `pathSeparator`, its trimmed levels joined by `>`.

@@ -13,6 +13,8 @@ public struct URLRule: FieldRule {
         guard !host.isEmpty, !host.hasPrefix("."), host.contains(where: { $0.isLetter || $0.isNumber }) else {
             return "\(column) \(quoted(value)) has no host name after \(scheme)."
         }
+        // Visible ASCII (nearly every URL) holds nothing invisible: skip the Unicode property lookups.
+        if value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) { return nil }
         // Invisible characters (controls such as DEL, and formats such as a zero-width space or a
         // byte-order mark) break the link as surely as a space, and nobody sees them in Plytix.
         let invisible = { (scalar: Unicode.Scalar) in
