@@ -43,21 +43,15 @@ final class BatchChannel<Element: Sendable>: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Blocks until an element arrives; `nil` after `close` once drained.
+    /// Blocks until an element arrives; `nil` after `close` once drained, or after `cancel`.
     func receive() -> Element? {
         condition.lock()
         defer { condition.unlock() }
-        while items.isEmpty && !closed { condition.wait() }
-        guard !items.isEmpty else { return nil }
+        while items.isEmpty && !closed && !cancelled { condition.wait() }
+        guard !items.isEmpty, !cancelled else { return nil }
         let element = items.removeFirst()
         condition.broadcast()
         return element
     }
 
-    /// Blocks until the producer has closed (after `cancel`, to join its thread).
-    func waitUntilClosed() {
-        condition.lock()
-        while !closed { condition.wait() }
-        condition.unlock()
-    }
 }

@@ -52,16 +52,14 @@ public struct RunProcessor: Sendable {
     public func stage(inputPath: String, sourceName: String, startedAt: Date, into directory: String) throws(RunFailure) -> StagedRun {
         let spoolPath = directory + "/.rows.spool"
         defer { try? FileManager.default.removeItem(atPath: spoolPath) }
-        let layout = InputLayout(config: config)
-        let channel = BatchChannel<ReaderMessage>(capacity: 8)
-        ExportReadingThread.start(path: inputPath, name: sourceName, settings: config.input, layout: layout, channel: channel)
+        let pipeline = FirstPassPipeline(path: inputPath, name: sourceName, config: config, layout: InputLayout(config: config))
         let firstPass: FirstPassResult
         do {
-            firstPass = try mapAndSpool(from: channel, spoolPath: spoolPath)
+            firstPass = try spool(from: pipeline, spoolPath: spoolPath)
+            pipeline.finish()
         } catch {
-            // Stop the reader and wait for it, so no thread outlives the run.
-            channel.cancel()
-            channel.waitUntilClosed()
+            // Stop the reader and the mappers and wait for them, so no thread outlives the run.
+            pipeline.cancel()
             throw error
         }
         let runID = RunID.make(startedAt: startedAt, sourceSHA256: firstPass.source.sha256)
@@ -86,43 +84,35 @@ public struct RunProcessor: Sendable {
         var finishedAt = Date()
     }
 
-    /// Maps each row the reading thread hands over and spools its disposition, with each
-    /// accepted row already encoded as its final import line.
-    private func mapAndSpool(from channel: BatchChannel<ReaderMessage>, spoolPath: String) throws(RunFailure) -> FirstPassResult {
-        let spool: RowSpoolWriter
-        do { spool = try RowSpoolWriter(path: spoolPath) } catch { throw .output(error) }
-        let encoder = CSVLineEncoder(delimiter: config.output.delimiter, lineEnding: config.output.lineEnding, encoding: config.output.encoding)
+    /// Spools each mapped row in input order and indexes its SKU.
+    private func spool(from pipeline: FirstPassPipeline, spoolPath: String) throws(RunFailure) -> FirstPassResult {
         var result = FirstPassResult()
-        var mapper: ItemMasterMapper?
         var readerFault: FileFault?
-        var line: [UInt8] = []
-        line.reserveCapacity(4096)
+        var pending: [Int: MappedMessage] = [:]
+        var expected = 0
         do throws(OutputError) {
-            while let message = channel.receive() {
+            let spool = try RowSpoolWriter(path: spoolPath)
+            while let message = pipeline.next(&pending, expected: &expected) {
                 switch message {
                 case .opened(let format, let compressed, let delimiter, let absentFields):
-                    mapper = ItemMasterMapper(config: config, format: format)
                     result.format = format
                     result.compressed = compressed
                     result.delimiter = delimiter.map { String(UnicodeScalar($0)) }
                     result.absentFields = absentFields
-                case .batch(let outcomes):
-                    guard let mapper else { continue }
-                    for outcome in outcomes {
-                        switch outcome {
-                        case .rejected(let fault):
+                case .rows(let rows):
+                    for row in rows {
+                        switch row {
+                        case .unreadable(let fault):
                             try spool.appendUnreadable(fault)
-                        case .row(let row):
-                            let sku = mapper.sku(of: row)
-                            result.index.record(sku, line: row.line)
-                            switch mapper.map(row) {
-                            case .accepted(let record):
-                                line.removeAll(keepingCapacity: true)
-                                encoder.append(record.values, to: &line)
-                                try spool.appendAccepted(line: record.line, sku: record.sku, encoded: line)
-                            case .rejected(let reasons): try spool.appendRejected(reasons)
-                            case .skipped(let status): try spool.appendSkipped(line: row.line, sku: sku, status: status)
-                            }
+                        case .accepted(let line, let sku, let encoded):
+                            result.index.record(sku, line: line)
+                            try spool.appendAccepted(line: line, sku: sku, encoded: encoded)
+                        case .rejected(let reasons, let line, let sku):
+                            result.index.record(sku, line: line)
+                            try spool.appendRejected(reasons)
+                        case .skipped(let line, let sku, let status):
+                            result.index.record(sku, line: line)
+                            try spool.appendSkipped(line: line, sku: sku, status: status)
                         }
                     }
                 case .finished(let sha256, let bytes):
@@ -207,64 +197,6 @@ public struct RunProcessor: Sendable {
         try manifest.write(to: directory)
         return StagedRun(
             runID: runID, pipeline: config.name, directory: directory, source: source, files: files, counts: counts, rejectsByRule: byRule)
-    }
-}
-
-/// What the reading thread reports, in order: `opened`, batches, then `finished` or `failed`.
-enum ReaderMessage: Sendable {
-    case opened(InputFormat, compressed: Bool, delimiter: UInt8?, absentFields: [String])
-    case batch([ReadOutcome])
-    case finished(sha256: String, bytes: Int64)
-    case failed(FileFault)
-}
-
-/// Reads one export on a thread of its own (open, hash, inflate, parse), handing rows over in
-/// batches, so parsing and mapping run on both cores. The reader objects never leave the thread.
-enum ExportReadingThread {
-    static let batchSize = 256
-
-    static func start(path: String, name: String, settings: InputSettings, layout: InputLayout, channel: BatchChannel<ReaderMessage>) {
-        let thread = Thread {
-            defer { channel.close() }
-            do throws(FileFault) {
-                try read(path: path, name: name, settings: settings, layout: layout, channel: channel)
-            } catch {
-                channel.send(.failed(error))
-            }
-        }
-        thread.name = "plytix-prima reader"
-        thread.stackSize = 8 << 20
-        thread.start()
-    }
-
-    private static func read(path: String, name: String, settings: InputSettings, layout: InputLayout, channel: BatchChannel<ReaderMessage>) throws(FileFault) {
-        let hashing = HashingByteSource(upstream: try FileByteSource(path: path))
-        let opened = try InputOpener.open(hashing, name: name, settings: settings)
-        var batch: [ReadOutcome] = []
-        batch.reserveCapacity(batchSize)
-        func hand(_ outcome: ReadOutcome) -> Bool {
-            batch.append(outcome)
-            guard batch.count >= batchSize else { return true }
-            defer { batch = []; batch.reserveCapacity(batchSize) }
-            return channel.send(.batch(batch))
-        }
-        switch opened.format {
-        case .csv, .auto:
-            let reader = try CSVProductReader(source: opened.source, dialect: settings.csv, encoding: settings.encoding, layout: layout)
-            guard channel.send(.opened(.csv, compressed: opened.compressed, delimiter: reader.delimiter, absentFields: reader.absentFields)) else { return }
-            while let outcome = try reader.next() {
-                guard hand(outcome) else { return }
-            }
-        case .xml:
-            let reader = try XMLProductReader(source: opened.source, settings: settings.xml, wantedFields: layout.xmlNames)
-            guard channel.send(.opened(.xml, compressed: opened.compressed, delimiter: nil, absentFields: [])) else { return }
-            while let row = try reader.next() {
-                guard hand(.row(row)) else { return }
-            }
-        }
-        if !batch.isEmpty { guard channel.send(.batch(batch)) else { return } }
-        let sha256 = try hashing.finish()
-        channel.send(.finished(sha256: sha256, bytes: hashing.bytesRead))
     }
 }
 

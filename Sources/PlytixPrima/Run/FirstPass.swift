@@ -1,0 +1,190 @@
+import Foundation
+
+/// What the reading thread reports, in order: `opened`, batches, then `finished` or `failed`.
+enum ReaderMessage: Sendable {
+    case opened(InputFormat, compressed: Bool, delimiter: UInt8?, absentFields: [String])
+    case batch(InputFormat, [ReadOutcome])
+    case finished(sha256: String, bytes: Int64)
+    case failed(FileFault)
+}
+
+/// One row after the per-row stages, ready for the spool.
+enum MappedRow: Sendable {
+    case unreadable(RowFault)
+    /// Accepted, already encoded as its final import line.
+    case accepted(line: Int, sku: String, encoded: [UInt8])
+    case rejected([RejectReason], line: Int, sku: String)
+    case skipped(line: Int, sku: String, status: String)
+}
+
+/// What the mapping threads hand back, tagged with the reader's sequence number.
+enum MappedMessage: Sendable {
+    case opened(InputFormat, compressed: Bool, delimiter: UInt8?, absentFields: [String])
+    case rows([MappedRow])
+    case finished(sha256: String, bytes: Int64)
+    case failed(FileFault)
+}
+
+struct Sequenced<Message: Sendable>: Sendable {
+    var number: Int
+    var message: Message
+}
+
+/// The per-row stages across the cores: one thread reads (open, hash, inflate, parse), `workers`
+/// threads map batches (status, transforms, rules, encoding), and the caller receives the results
+/// in input order. Every hand-over is bounded, so memory stays flat however large the export.
+/// Reader objects and C handles never leave the reading thread; only `Sendable` batches move.
+final class FirstPassPipeline: Sendable {
+    static let batchSize = 256
+
+    private let rows = BatchChannel<Sequenced<ReaderMessage>>(capacity: 16)
+    private let mapped = BatchChannel<Sequenced<MappedMessage>>(capacity: 16)
+    private let threads = DispatchGroup()
+
+    init(path: String, name: String, config: PipelineConfig, layout: InputLayout, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        let rows = self.rows, mapped = self.mapped
+        start("reader") {
+            defer { rows.close() }
+            var number = 0
+            let send: (ReaderMessage) -> Bool = { message in
+                defer { number += 1 }
+                return rows.send(Sequenced(number: number, message: message))
+            }
+            do throws(FileFault) {
+                try Self.read(path: path, name: name, settings: config.input, layout: layout, send: send)
+            } catch {
+                _ = send(.failed(error))
+            }
+        }
+        let remaining = Countdown(max(1, workers)) { mapped.close() }
+        for _ in 0..<max(1, workers) {
+            start("mapper") {
+                defer { remaining.tick() }
+                let encoder = CSVLineEncoder(delimiter: config.output.delimiter, lineEnding: config.output.lineEnding, encoding: config.output.encoding)
+                var mappers: [InputFormat: ItemMasterMapper] = [:]
+                while let item = rows.receive() {
+                    let result: MappedMessage
+                    switch item.message {
+                    case .opened(let format, let compressed, let delimiter, let absent):
+                        result = .opened(format, compressed: compressed, delimiter: delimiter, absentFields: absent)
+                    case .batch(let format, let outcomes):
+                        let mapper = mappers[format] ?? ItemMasterMapper(config: config, format: format)
+                        mappers[format] = mapper
+                        result = .rows(outcomes.map { Self.map($0, mapper: mapper, encoder: encoder) })
+                    case .finished(let sha256, let bytes):
+                        result = .finished(sha256: sha256, bytes: bytes)
+                    case .failed(let fault):
+                        result = .failed(fault)
+                    }
+                    guard mapped.send(Sequenced(number: item.number, message: result)) else { return }
+                }
+            }
+        }
+    }
+
+    /// The mapped messages in input order; `nil` when the reader and every mapper are done.
+    func next(_ pending: inout [Int: MappedMessage], expected: inout Int) -> MappedMessage? {
+        while true {
+            if let message = pending.removeValue(forKey: expected) {
+                expected += 1
+                return message
+            }
+            guard let item = mapped.receive() else { return nil }
+            pending[item.number] = item.message
+        }
+    }
+
+    /// Stops every thread and waits for them (the caller gave up, e.g. the disk is full).
+    func cancel() {
+        rows.cancel()
+        mapped.cancel()
+        threads.wait()
+    }
+
+    /// Waits for every thread after a complete read.
+    func finish() { threads.wait() }
+
+    private func start(_ role: String, _ body: @escaping @Sendable () -> Void) {
+        threads.enter()
+        let group = threads
+        let thread = Thread {
+            body()
+            group.leave()
+        }
+        thread.name = "plytix-prima \(role)"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    private static func map(_ outcome: ReadOutcome, mapper: ItemMasterMapper, encoder: CSVLineEncoder) -> MappedRow {
+        switch outcome {
+        case .rejected(let fault):
+            return .unreadable(fault)
+        case .row(let row):
+            let sku = mapper.sku(of: row)
+            switch mapper.map(row) {
+            case .accepted(let record):
+                var line: [UInt8] = []
+                line.reserveCapacity(2048)
+                encoder.append(record.values, to: &line)
+                return .accepted(line: record.line, sku: record.sku, encoded: line)
+            case .rejected(let reasons):
+                return .rejected(reasons, line: row.line, sku: sku)
+            case .skipped(let status):
+                return .skipped(line: row.line, sku: sku, status: status)
+            }
+        }
+    }
+
+    private static func read(path: String, name: String, settings: InputSettings, layout: InputLayout, send: (ReaderMessage) -> Bool) throws(FileFault) {
+        let hashing = HashingByteSource(upstream: try FileByteSource(path: path))
+        let opened = try InputOpener.open(hashing, name: name, settings: settings)
+        var batch: [ReadOutcome] = []
+        batch.reserveCapacity(batchSize)
+        let format: InputFormat = opened.format == .xml ? .xml : .csv
+        func hand(_ outcome: ReadOutcome) -> Bool {
+            batch.append(outcome)
+            guard batch.count >= batchSize else { return true }
+            defer { batch = []; batch.reserveCapacity(batchSize) }
+            return send(.batch(format, batch))
+        }
+        switch format {
+        case .csv, .auto:
+            let reader = try CSVProductReader(source: opened.source, dialect: settings.csv, encoding: settings.encoding, layout: layout)
+            guard send(.opened(.csv, compressed: opened.compressed, delimiter: reader.delimiter, absentFields: reader.absentFields)) else { return }
+            while let outcome = try reader.next() {
+                guard hand(outcome) else { return }
+            }
+        case .xml:
+            let reader = try XMLProductReader(source: opened.source, settings: settings.xml, wantedFields: layout.xmlNames)
+            guard send(.opened(.xml, compressed: opened.compressed, delimiter: nil, absentFields: [])) else { return }
+            while let row = try reader.next() {
+                guard hand(.row(row)) else { return }
+            }
+        }
+        if !batch.isEmpty { guard send(.batch(format, batch)) else { return } }
+        let sha256 = try hashing.finish()
+        _ = send(.finished(sha256: sha256, bytes: hashing.bytesRead))
+    }
+}
+
+/// Runs `action` when `tick` has been called `count` times (the last mapper closes the output).
+final class Countdown: @unchecked Sendable {
+    // @unchecked: `remaining` is only touched while holding `lock`.
+    private let lock = NSLock()
+    private var remaining: Int
+    private let action: @Sendable () -> Void
+
+    init(_ count: Int, action: @escaping @Sendable () -> Void) {
+        remaining = count
+        self.action = action
+    }
+
+    func tick() {
+        lock.lock()
+        remaining -= 1
+        let last = remaining == 0
+        lock.unlock()
+        if last { action() }
+    }
+}
