@@ -3,7 +3,7 @@ import Foundation
 import PlytixPrima
 
 @main
-struct PlytixPrimaCommand: ParsableCommand {
+struct PlytixPrimaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plytix-prima",
         abstract: "Keeps Prima's item master true to Plytix: turns Plytix catalogue exports into Prima bulk-import files.",
@@ -15,14 +15,18 @@ struct PlytixPrimaCommand: ParsableCommand {
             2 usage or configuration error (nothing processed), 3 at least one file quarantined, \
             1 any other failure.
             """,
-        subcommands: [RunCommand.self, CheckCommand.self, InitCommand.self, SampleCommand.self]
+        subcommands: [RunCommand.self, WatchCommand.self, CheckCommand.self, InitCommand.self, SampleCommand.self]
     )
 
     /// Runs the command and exits with the documented codes; parse errors are usage errors (2).
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let code as ArgumentParser.ExitCode {
             Foundation.exit(code.rawValue)
         } catch {

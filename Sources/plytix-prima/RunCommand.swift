@@ -48,7 +48,11 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(ExitStatus.usage)
         }
         for (name, seconds) in result.settling {
-            print("\(name): waiting, still changing (ready in \(Int(seconds.rounded(.up)))s)")
+            if seconds.isInfinite {
+                print("\(name): waiting for its done marker (\(name).done or \(name).ok)")
+            } else {
+                print("\(name): waiting, still changing (ready in \(Int(seconds.rounded(.up)))s)")
+            }
         }
         for name in result.unmatched {
             print("\(name): ignored, no pipeline's patterns match it")

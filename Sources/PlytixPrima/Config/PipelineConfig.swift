@@ -79,6 +79,8 @@ public enum DecimalSeparator: String, Sendable, CaseIterable {
 public struct InputSettings: Sendable, Equatable {
     /// Glob patterns matched against names at the top level of `inbox/`.
     public var patterns: [String] = ["*.csv", "*.xml", "*.csv.gz", "*.xml.gz"]
+    /// Take a file only once `NAME.done` or `NAME.ok` stands beside it (instead of by settle time alone).
+    public var requireDoneMarker = false
     public var format: InputFormat = .auto
     public var csv = CSVDialect()
     public var encoding: TextEncoding = .utf8

@@ -208,7 +208,7 @@ private struct PipelineParser {
 
     func parseInput(_ node: ConfigNode) throws(ConfigError) -> InputSettings {
         let keys = try node.mapping(allowed: [
-            "patterns", "format", "encoding", "delimiter", "quote", "max_record_bytes", "decimal_separator",
+            "patterns", "require_done_marker", "format", "encoding", "delimiter", "quote", "max_record_bytes", "decimal_separator",
             "multi_value_separator", "category_level_separator", "relationship_quantity_separator", "xml",
             "max_inflated_bytes", "max_compression_ratio",
         ])
@@ -220,6 +220,7 @@ private struct PipelineParser {
                 throw patterns.error("pattern \(index + 1) ('\(pattern)') holds '/': patterns match names at the top level of inbox/")
             }
         }
+        if let marker = keys["require_done_marker"] { input.requireDoneMarker = try marker.bool() }
         if let format = keys["format"] { input.format = try format.choice(InputFormat.self) }
         if let encoding = keys["encoding"] { input.encoding = try encoding.choice(TextEncoding.self) }
         if let delimiter = keys["delimiter"] {

@@ -7,12 +7,14 @@ public struct InboxClaim: Sendable {
     public let name: String
     /// Where the file sits while claimed.
     public let path: String
+    /// The done marker (`NAME.done`, `NAME.ok`) that released the file, if any; it follows the file.
+    public var marker: String? = nil
     let layout: RootLayout
 
     static let separator = "~"
 
     /// Claims `inbox/NAME`; `nil` when another worker took it first (or it vanished).
-    static func take(_ name: String, layout: RootLayout, worker: WorkerIdentity) throws(OutputError) -> InboxClaim? {
+    static func take(_ name: String, marker: String? = nil, layout: RootLayout, worker: WorkerIdentity) throws(OutputError) -> InboxClaim? {
         let claimed = layout.claims + "/" + worker.id + separator + name
         do {
             try FileSystem.rename(layout.inbox + "/" + name, to: claimed)
@@ -20,14 +22,16 @@ public struct InboxClaim: Sendable {
             if !FileSystem.exists(layout.inbox + "/" + name) { return nil }
             throw error
         }
-        return InboxClaim(name: name, path: claimed, layout: layout)
+        return InboxClaim(name: name, path: claimed, marker: marker, layout: layout)
     }
 
     /// Moves the published input to `inbox/archive/` (never deleted). Returns where it went.
     func archive(stamp: String) throws(OutputError) -> String {
         try FileSystem.makeDirectory(layout.archive)
-        let target = layout.archive + "/" + FileSystem.freeName(in: layout.archive, for: name, stamp: stamp)
+        let targetName = FileSystem.freeName(in: layout.archive, for: name, stamp: stamp)
+        let target = layout.archive + "/" + targetName
         try FileSystem.rename(path, to: target)
+        try moveMarker(to: layout.archive, beside: targetName)
         try FileSystem.syncDirectory(layout.archive)
         try FileSystem.syncDirectory(layout.claims)
         return target
@@ -40,9 +44,18 @@ public struct InboxClaim: Sendable {
         let reason = QuarantineNote(fileName: name, pipeline: pipeline, fault: fault, time: time).text
         _ = try DurableFileWriter.write(Array(reason.utf8), to: layout.failed + "/" + targetName + ".reason.txt")
         try FileSystem.rename(path, to: layout.failed + "/" + targetName)
+        try moveMarker(to: layout.failed, beside: targetName)
         try FileSystem.syncDirectory(layout.failed)
         try FileSystem.syncDirectory(layout.claims)
         return layout.failed + "/" + targetName
+    }
+
+    /// Moves the done marker next to the file's new name (`NAME.done` stays `NAME.done`).
+    private func moveMarker(to directory: String, beside targetName: String) throws(OutputError) {
+        guard let marker, FileSystem.exists(layout.inbox + "/" + marker) else { return }
+        let suffix = String(marker.dropFirst(name.count))
+        try FileSystem.rename(layout.inbox + "/" + marker, to: directory + "/" + FileSystem.freeName(in: directory, for: targetName + suffix, stamp: "marker"))
+        try FileSystem.syncDirectory(layout.inbox)
     }
 
     /// Gives the file back to the inbox untouched (the failure was ours, not the file's).

@@ -3,8 +3,10 @@ public import Foundation
 /// What happened to one inbox file.
 public struct FileOutcome: Sendable {
     public enum Result: Sendable {
-        case published(runDirectory: String, counts: RunCounts, rejectsByRule: [String: Int])
+        case published(runDirectory: String, runID: String, counts: RunCounts, rejectsByRule: [String: Int])
         case quarantined(FileFault, movedTo: String)
+        /// Stopped by a shutdown before publishing: nothing published, the file is back in the inbox.
+        case rolledBack
         /// Our failure (disk full, outbox not writable): the file went back to the inbox.
         case failed(String)
     }
@@ -16,12 +18,14 @@ public struct FileOutcome: Sendable {
     /// One line for the run summary.
     public var summary: String {
         switch result {
-        case .published(let directory, let counts, _):
+        case .published(let directory, _, let counts, _):
             return "\(name): published \(counts.accepted) item(s), rejected \(counts.rejected), skipped \(counts.skipped) of \(counts.read) row(s) -> \(directory)"
         case .quarantined(let fault, let movedTo):
             return "\(name): QUARANTINED (\(fault)) -> \(movedTo)"
         case .failed(let message):
             return "\(name): FAILED, left in the inbox: \(message)"
+        case .rolledBack:
+            return "\(name): stopped before publishing; returned to the inbox, nothing published"
         }
     }
 }
@@ -109,9 +113,11 @@ public struct InboxRun: Sendable {
         var ready: [(stat: InboxFileStat, pipeline: PipelineConfig)] = []
         result.settling = []
         result.unmatched = []
-        for name in FileSystem.list(layout.inbox).sorted() {
+        let listing = FileSystem.list(layout.inbox).sorted()
+        let names = Set(listing)
+        for name in listing {
             guard let stat = FileSystem.inboxStat(path: layout.inbox + "/" + name, name: name) else { continue }
-            if ReadinessGate.isTemporaryName(name) { continue }
+            if ReadinessGate.isTemporaryName(name) || ArrivalTracker.isMarker(name) { continue }
             let takers = pipelines.filter { $0.input.patterns.contains { Glob.matches($0, name) } }
             guard let taker = takers.first else {
                 result.unmatched.append(name)
@@ -119,6 +125,10 @@ public struct InboxRun: Sendable {
             }
             if takers.count > 1 {
                 throw InboxError(message: "inbox file '\(name)' matches pipelines \(takers.map(\.name).joined(separator: " and ")); narrow their 'input.patterns' or name one with --pipeline")
+            }
+            if taker.input.requireDoneMarker && ArrivalTracker.marker(for: name, among: names) == nil {
+                result.settling.append((name, .infinity))
+                continue
             }
             switch gate.readiness(of: stat, now: moment) {
             case .ready: ready.append((stat, taker))
@@ -131,55 +141,87 @@ public struct InboxRun: Sendable {
     }
 
     private func process(_ name: String, pipeline: PipelineConfig, worker: WorkerIdentity, sequence: Int) -> FileOutcome? {
+        let marker = pipeline.input.requireDoneMarker ? ArrivalTracker.marker(for: name, among: Set(FileSystem.list(layout.inbox))) : nil
+        return FileProcessor(layout: layout, worker: worker, now: now).process(name, marker: marker, pipeline: pipeline, sequence: sequence)
+    }
+}
+
+/// One inbox file through one pipeline: claim, stage, publish, archive; or quarantine when the
+/// file is broken, or give it back when the failure is ours. `run` and `watch` share it.
+struct FileProcessor: Sendable {
+    let layout: RootLayout
+    let worker: WorkerIdentity
+    let now: @Sendable () -> Date
+
+    /// `nil` when another worker claimed the file first.
+    func process(
+        _ name: String, marker: String?, pipeline: PipelineConfig, sequence: Int, control: RunControl = RunControl(),
+        claimed: (InboxClaim) -> Void = { _ in }
+    ) -> FileOutcome? {
         let claim: InboxClaim
         do {
-            guard let taken = try InboxClaim.take(name, layout: layout, worker: worker) else { return nil }
+            guard let taken = try InboxClaim.take(name, marker: marker, layout: layout, worker: worker) else { return nil }
             claim = taken
         } catch {
-            return FileOutcome(name: name, pipeline: pipeline.name, result: .failed("cannot claim the file: \(error)"))
+            return outcome(name, pipeline, .failed("cannot claim the file: \(error)"))
         }
+        claimed(claim)
         let startedAt = now()
         let staging = layout.staging + "/\(worker.id)-\(sequence)"
-        let stamp = RunID.make(startedAt: startedAt, sourceSHA256: "").dropLast()
+        let stamp = String(RunID.make(startedAt: startedAt, sourceSHA256: "").dropLast())
         do {
             FileSystem.removeTree(staging)
             try FileSystem.makeDirectory(staging)
         } catch {
             try? claim.release()
-            return FileOutcome(name: name, pipeline: pipeline.name, result: .failed("\(error)"))
+            return outcome(name, pipeline, .failed("\(error)"))
         }
-        do throws(RunFailure) {
-            let staged = try RunProcessor(config: pipeline).stage(
-                inputPath: claim.path, sourceName: name, startedAt: startedAt, into: staging)
-            let published = try publish(staged)
-            do {
-                _ = try claim.archive(stamp: String(stamp))
-            } catch {
-                return FileOutcome(name: name, pipeline: pipeline.name, result: .failed(
-                    "the run was published to \(published), but the input could not be archived: \(error)"))
-            }
-            return FileOutcome(name: name, pipeline: pipeline.name, result: .published(
-                runDirectory: published, counts: staged.counts, rejectsByRule: staged.rejectsByRule))
+        let staged: StagedRun
+        do {
+            staged = try RunProcessor(config: pipeline).stage(
+                inputPath: claim.path, sourceName: name, startedAt: startedAt, into: staging, control: control)
         } catch {
             FileSystem.removeTree(staging)
             switch error {
             case .quarantine(let fault):
                 do {
-                    let movedTo = try claim.quarantine(fault, pipeline: pipeline.name, at: startedAt, stamp: String(stamp))
-                    return FileOutcome(name: name, pipeline: pipeline.name, result: .quarantined(fault, movedTo: movedTo))
+                    let movedTo = try claim.quarantine(fault, pipeline: pipeline.name, at: startedAt, stamp: stamp)
+                    return outcome(name, pipeline, .quarantined(fault, movedTo: movedTo))
                 } catch {
                     try? claim.release()
-                    return FileOutcome(name: name, pipeline: pipeline.name, result: .failed("cannot quarantine (\(fault)): \(error)"))
+                    return outcome(name, pipeline, .failed("cannot quarantine (\(fault)): \(error)"))
                 }
             case .output(let error):
                 try? claim.release()
-                return FileOutcome(name: name, pipeline: pipeline.name, result: .failed("\(error)"))
+                return outcome(name, pipeline, .failed("\(error)"))
+            case .cancelled:
+                do {
+                    try claim.release()
+                    return outcome(name, pipeline, .rolledBack)
+                } catch {
+                    return outcome(name, pipeline, .failed("stopped, but the claim could not be returned: \(error)"))
+                }
             }
         }
+        let published: String
+        do {
+            published = try RunPublisher.publish(staged, layout: layout)
+        } catch {
+            FileSystem.removeTree(staging)
+            try? claim.release()
+            return outcome(name, pipeline, .failed("\(error)"))
+        }
+        do {
+            _ = try claim.archive(stamp: stamp)
+        } catch {
+            return outcome(name, pipeline, .failed("the run was published to \(published), but the input could not be archived: \(error)"))
+        }
+        return outcome(name, pipeline, .published(
+            runDirectory: published, runID: staged.runID, counts: staged.counts, rejectsByRule: staged.rejectsByRule))
     }
 
-    private func publish(_ staged: StagedRun) throws(RunFailure) -> String {
-        do { return try RunPublisher.publish(staged, layout: layout) } catch { throw .output(error) }
+    private func outcome(_ name: String, _ pipeline: PipelineConfig, _ result: FileOutcome.Result) -> FileOutcome {
+        FileOutcome(name: name, pipeline: pipeline.name, result: result)
     }
 }
 

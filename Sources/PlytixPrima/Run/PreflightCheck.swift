@@ -50,6 +50,7 @@ public struct PreflightCheck: Sendable {
             switch error {
             case .quarantine(let fault): throw .wouldQuarantine(fault)
             case .output(let failure): throw .output(failure)
+            case .cancelled: throw .output(OutputError("the check was stopped"))
             }
         }
         let rejects = FileManager.default.contents(atPath: scratch + "/rejects.csv").map { Array($0) } ?? []

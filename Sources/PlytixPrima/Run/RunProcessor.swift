@@ -40,6 +40,8 @@ public enum RunFailure: Error, Sendable {
     case quarantine(FileFault)
     /// Writing the output failed (disk full, permissions): the input stays where it is.
     case output(OutputError)
+    /// Stopped through its `RunControl` before publishing: nothing was published.
+    case cancelled
 }
 
 /// Turns one input file into a staged run for one pipeline: the per-row stages stream into a
@@ -49,13 +51,15 @@ public struct RunProcessor: Sendable {
 
     public init(config: PipelineConfig) { self.config = config }
 
-    public func stage(inputPath: String, sourceName: String, startedAt: Date, into directory: String) throws(RunFailure) -> StagedRun {
+    public func stage(
+        inputPath: String, sourceName: String, startedAt: Date, into directory: String, control: RunControl = RunControl()
+    ) throws(RunFailure) -> StagedRun {
         let spoolPath = directory + "/.rows.spool"
         defer { try? FileManager.default.removeItem(atPath: spoolPath) }
         let pipeline = FirstPassPipeline(path: inputPath, name: sourceName, config: config, layout: InputLayout(config: config))
         let firstPass: FirstPassResult
         do {
-            firstPass = try spool(from: pipeline, spoolPath: spoolPath)
+            firstPass = try spool(from: pipeline, spoolPath: spoolPath, control: control)
             pipeline.finish()
         } catch {
             // Stop the reader and the mappers and wait for them, so no thread outlives the run.
@@ -66,9 +70,15 @@ public struct RunProcessor: Sendable {
         var source = firstPass.source
         source.name = sourceName
         do {
-            return try writeOutputs(firstPass, source: source, runID: runID, startedAt: startedAt, directory: directory, spoolPath: spoolPath)
-        } catch {
+            let staged = try writeOutputs(firstPass, source: source, runID: runID, startedAt: startedAt, directory: directory, spoolPath: spoolPath, control: control)
+            guard let staged else { throw RunFailure.cancelled }
+            return staged
+        } catch let failure as RunFailure {
+            throw failure
+        } catch let error as OutputError {
             throw .output(error)
+        } catch {
+            throw .output(OutputError("\(error)"))
         }
     }
 
@@ -85,7 +95,7 @@ public struct RunProcessor: Sendable {
     }
 
     /// Spools each mapped row in input order and indexes its SKU.
-    private func spool(from pipeline: FirstPassPipeline, spoolPath: String) throws(RunFailure) -> FirstPassResult {
+    private func spool(from pipeline: FirstPassPipeline, spoolPath: String, control: RunControl) throws(RunFailure) -> FirstPassResult {
         var result = FirstPassResult()
         var readerFault: FileFault?
         var pending: [Int: MappedMessage] = [:]
@@ -93,6 +103,7 @@ public struct RunProcessor: Sendable {
         do throws(OutputError) {
             let spool = try RowSpoolWriter(path: spoolPath)
             while let message = pipeline.next(&pending, expected: &expected) {
+                if control.isCancelled { break }
                 switch message {
                 case .opened(let format, let compressed, let delimiter, let absentFields):
                     result.format = format
@@ -125,6 +136,7 @@ public struct RunProcessor: Sendable {
         } catch {
             throw .output(error)
         }
+        if control.isCancelled { throw .cancelled }
         if let readerFault { throw .quarantine(readerFault) }
         result.finishedAt = Date()
         return result
@@ -133,8 +145,9 @@ public struct RunProcessor: Sendable {
     // MARK: - Second pass: barrier stages and output
 
     private func writeOutputs(
-        _ firstPass: FirstPassResult, source: SourceInfo, runID: String, startedAt: Date, directory: String, spoolPath: String
-    ) throws(OutputError) -> StagedRun {
+        _ firstPass: FirstPassResult, source: SourceInfo, runID: String, startedAt: Date, directory: String, spoolPath: String,
+        control: RunControl
+    ) throws(OutputError) -> StagedRun? {
         let layout = InputLayout(config: config)
         let keyColumn = config.columns[config.keyColumnIndex].header
         let keyField = firstPass.format == .xml ? layout.fields[layout.keyField].xml : layout.fields[layout.keyField].csv
@@ -161,6 +174,7 @@ public struct RunProcessor: Sendable {
 
         let spool = try RowSpoolReader(path: spoolPath)
         while let record = try spool.next() {
+            if counts.read % 4096 == 0 && control.isCancelled { return nil }
             counts.read += 1
             switch record {
             case .accepted(let line, let sku, let encoded):

@@ -1,0 +1,190 @@
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// `plytix-prima watch`: the long-running file-drop worker. It polls the inbox, takes each
+/// file once it has settled (or its done marker arrived), runs it through the same code path
+/// as `run`, and on SIGTERM or SIGINT stops claiming, lets the run in progress finish within
+/// the grace period, or rolls it back (claim returned, nothing published).
+public struct WatchService: Service {
+    public struct Options: Sendable {
+        public var layout: RootLayout
+        public var pollSeconds: Double = 2
+        public var settleSeconds: Double = 5
+        public var graceSeconds: Double = 30
+
+        public init(layout: RootLayout, pollSeconds: Double = 2, settleSeconds: Double = 5, graceSeconds: Double = 30) {
+            self.layout = layout
+            self.pollSeconds = pollSeconds
+            self.settleSeconds = settleSeconds
+            self.graceSeconds = graceSeconds
+        }
+    }
+
+    /// Why the worker cannot start (exit 2).
+    public struct StartError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    let options: Options
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(options: Options, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+        self.options = options
+        self.logger = logger
+        self.now = now
+    }
+
+    public func run() async throws {
+        let layout = options.layout
+        guard FileSystem.isDirectory(layout.inbox) else {
+            throw StartError(description: "\(layout.inbox) does not exist; run `plytix-prima init \(layout.root)` first")
+        }
+        var pipelines = PipelineSet(directory: layout.pipelines)
+        pipelines.refresh(logger: logger)
+        guard !pipelines.pipelines.isEmpty else {
+            throw StartError(description: "no valid pipeline in \(layout.pipelines)")
+        }
+        let worker: WorkerIdentity
+        do { worker = try WorkerIdentity(layout: layout) } catch {
+            throw StartError(description: "cannot register this worker: \(error)")
+        }
+        logger.info("watching", metadata: [
+            "root": "\(layout.root)", "worker": "\(worker.id)", "poll_seconds": "\(options.pollSeconds)",
+            "settle_seconds": "\(options.settleSeconds)",
+        ])
+        let board = RunBoard()
+        var tracker = ArrivalTracker(settleSeconds: options.settleSeconds)
+        var scheduler = Scheduler(layout: layout, worker: worker, logger: logger, now: now)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            for name in InboxClaim.recoverAbandoned(layout: layout, worker: worker) {
+                logger.warning("returned", metadata: ["file": "\(name)", "why": "claimed by a worker that stopped mid-run"])
+            }
+            pipelines.refresh(logger: logger)
+            scheduler.poll(pipelines: pipelines.pipelines, tracker: &tracker, board: board)
+            await pause(seconds: options.pollSeconds, board: board)
+        }
+        await shutDown(board: board)
+    }
+
+    /// Sleeps up to `seconds`, waking early for a shutdown or when a run ends (a backlog then
+    /// moves on at once rather than one file per poll).
+    private func pause(seconds: Double, board: RunBoard) async {
+        let end = now().addingTimeInterval(seconds)
+        while now() < end && !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if board.takeFinishedFlag() { return }
+            try? await Task.sleep(nanoseconds: 50_000_000)
+        }
+    }
+
+    private func shutDown(board: RunBoard) async {
+        logger.info("shutting down", metadata: ["runs_in_progress": "\(board.activeCount)", "grace_seconds": "\(options.graceSeconds)"])
+        let deadline = now().addingTimeInterval(options.graceSeconds)
+        while board.activeCount > 0 && now() < deadline {
+            try? await Task.sleep(nanoseconds: 50_000_000)
+        }
+        if board.activeCount > 0 {
+            logger.warning("grace period over", metadata: ["action": "rolling back the runs in progress"])
+            board.cancelAll()
+            while board.activeCount > 0 { try? await Task.sleep(nanoseconds: 50_000_000) }
+        }
+        logger.info("stopped")
+    }
+}
+
+/// Decides, on each poll, which ready files start a run, and logs what it sees.
+struct Scheduler {
+    let layout: RootLayout
+    let worker: WorkerIdentity
+    let logger: Logger
+    let now: @Sendable () -> Date
+    private var seen: Set<String> = []
+    /// Files already reported as taken by no pipeline or by several (logged once each).
+    private var reported: Set<String> = []
+    private var sequence = 0
+
+    init(layout: RootLayout, worker: WorkerIdentity, logger: Logger, now: @escaping @Sendable () -> Date) {
+        self.layout = layout
+        self.worker = worker
+        self.logger = logger
+        self.now = now
+    }
+
+    mutating func poll(pipelines: [PipelineConfig], tracker: inout ArrivalTracker, board: RunBoard) {
+        let listing = FileSystem.list(layout.inbox).sorted()
+        let names = Set(listing)
+        let stats = listing.compactMap { FileSystem.inboxStat(path: layout.inbox + "/" + $0, name: $0) }
+        for stat in stats where !seen.contains(stat.name) && !ReadinessGate.isTemporaryName(stat.name) && !ArrivalTracker.isMarker(stat.name) {
+            logger.info("seen", metadata: ["file": "\(stat.name)", "bytes": "\(stat.size)"])
+        }
+        seen = Set(stats.map(\.name))
+        reported = reported.intersection(names)
+        for name in tracker.observe(stats, now: now()) {
+            guard let pipeline = taker(for: name, among: pipelines) else { continue }
+            var marker: String?
+            if pipeline.input.requireDoneMarker {
+                guard let found = ArrivalTracker.marker(for: name, among: names) else { continue }
+                marker = found
+            }
+            guard let control = board.start(pipeline.name) else { continue }
+            sequence += 1
+            start(name, marker: marker, pipeline: pipeline, control: control, board: board)
+        }
+    }
+
+    private mutating func taker(for name: String, among pipelines: [PipelineConfig]) -> PipelineConfig? {
+        let takers = pipelines.filter { $0.input.patterns.contains { Glob.matches($0, name) } }
+        if takers.count == 1 { return takers[0] }
+        if reported.insert(name).inserted {
+            if takers.isEmpty {
+                logger.notice("ignored", metadata: ["file": "\(name)", "why": "no pipeline's patterns match it"])
+            } else {
+                logger.error("ambiguous", metadata: ["file": "\(name)", "pipelines": "\(takers.map(\.name).joined(separator: ","))", "action": "not taken; narrow the patterns"])
+            }
+        }
+        return nil
+    }
+
+    /// Runs one file on a thread of its own: the run blocks on I/O and CPU, which must not
+    /// hold one of the few cooperative threads.
+    private func start(_ name: String, marker: String?, pipeline: PipelineConfig, control: RunControl, board: RunBoard) {
+        let processor = FileProcessor(layout: layout, worker: worker, now: now)
+        let logger = self.logger, sequence = self.sequence
+        let thread = Thread {
+            defer { board.finish(pipeline.name) }
+            let outcome = processor.process(name, marker: marker, pipeline: pipeline, sequence: sequence, control: control) { _ in
+                logger.info("claimed", metadata: ["file": "\(name)", "pipeline": "\(pipeline.name)"])
+            }
+            guard let outcome else { return }
+            WatchLog.log(outcome, to: logger)
+        }
+        thread.name = "plytix-prima run"
+        thread.start()
+    }
+}
+
+enum WatchLog {
+    static func log(_ outcome: FileOutcome, to logger: Logger) {
+        var metadata: Logger.Metadata = ["file": "\(outcome.name)", "pipeline": "\(outcome.pipeline)"]
+        switch outcome.result {
+        case .published(let directory, let runID, let counts, _):
+            metadata["run_id"] = "\(runID)"
+            metadata["read"] = "\(counts.read)"
+            metadata["accepted"] = "\(counts.accepted)"
+            metadata["rejected"] = "\(counts.rejected)"
+            metadata["skipped"] = "\(counts.skipped)"
+            metadata["run_folder"] = "\(directory)"
+            logger.info("published", metadata: metadata)
+        case .quarantined(let fault, let movedTo):
+            metadata["reason"] = "\(fault)"
+            metadata["moved_to"] = "\(movedTo)"
+            logger.error("quarantined", metadata: metadata)
+        case .failed(let message):
+            metadata["error"] = "\(message)"
+            logger.error("failed", metadata: metadata)
+        case .rolledBack:
+            logger.warning("rolled back", metadata: metadata)
+        }
+    }
+}
