@@ -43,16 +43,7 @@ final class DurableFileWriter {
         guard !buffer.isEmpty else { return }
         let failure: Int32? = buffer.withUnsafeBytes { raw in
             hasher.update(bufferPointer: raw)
-            var offset = 0
-            while offset < raw.count {
-                let count = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += count
-            }
-            return nil
+            return POSIXWrite.all(raw, to: descriptor)
         }
         if let failure { throw OutputError.system("write \(path)", failure) }
         bytesWritten += Int64(buffer.count)

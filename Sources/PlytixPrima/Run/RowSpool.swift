@@ -88,14 +88,8 @@ final class RowSpoolWriter {
     }
 
     func flush() throws(OutputError) {
-        var offset = 0
-        while offset < buffer.count {
-            let count = buffer.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw OutputError.system("write \(path)", errno)
-            }
-            offset += count
+        if let failure = buffer.withUnsafeBytes({ POSIXWrite.all($0, to: descriptor) }) {
+            throw OutputError.system("write \(path)", failure)
         }
         buffer.removeAll(keepingCapacity: true)
     }

@@ -21,19 +21,7 @@ final class SampleFile {
     }
 
     func write(_ bytes: [UInt8]) throws(SampleExportError) {
-        // Loops because write(2) may write less than asked, or be interrupted by a signal.
-        let failure: Int32? = bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Self.writeDescriptor(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
-            }
-            return nil
-        }
+        let failure = bytes.withUnsafeBytes { POSIXWrite.all($0, to: descriptor) }
         if let failure { throw SampleExportError("Writing \(path) failed: \(String(cString: strerror(failure))).") }
         bytesWritten += Int64(bytes.count)
     }
@@ -52,12 +40,10 @@ final class SampleFile {
 
     private static func lastError() -> String { String(cString: strerror(errno)) }
 
-    // Qualified so they do not resolve to this class's own `write`/`close`.
+    // Qualified so it does not resolve to this class's own `close`.
     #if canImport(Glibc)
-    private static func writeDescriptor(_ fd: Int32, _ base: UnsafeRawPointer, _ count: Int) -> Int { Glibc.write(fd, base, count) }
     private static func closeDescriptor(_ fd: Int32) -> Int32 { Glibc.close(fd) }
     #else
-    private static func writeDescriptor(_ fd: Int32, _ base: UnsafeRawPointer, _ count: Int) -> Int { Darwin.write(fd, base, count) }
     private static func closeDescriptor(_ fd: Int32) -> Int32 { Darwin.close(fd) }
     #endif
 }
