@@ -111,6 +111,8 @@ public struct RunProcessor: Sendable {
                     for outcome in outcomes {
                         switch outcome {
                         case .rejected(let fault):
+                            // A malformed row that still names its SKU makes that SKU ambiguous too.
+                            result.index.record(fault.sku, line: fault.line)
                             try spool.appendUnreadable(fault)
                         case .row(let row):
                             let sku = mapper.sku(of: row)
@@ -187,7 +189,8 @@ public struct RunProcessor: Sendable {
                 if let duplicate = duplicate(sku, line: line) { try reject([duplicate]) } else { counts.skipped += 1 }
             case .unreadable(let fault):
                 try reject([RejectReason(
-                    line: fault.line, sku: fault.sku, field: fault.field, value: fault.value, rule: fault.rule, reason: fault.reason)])
+                    line: fault.line, sku: fault.sku, field: fault.field, value: fault.value, rule: fault.rule, reason: fault.reason)]
+                    + [duplicate(fault.sku, line: fault.line)].compactMap { $0 })
             }
         }
 
