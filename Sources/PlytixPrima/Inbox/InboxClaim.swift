@@ -38,8 +38,15 @@ public struct InboxClaim: Sendable {
         try FileSystem.makeDirectory(layout.failed)
         let targetName = FileSystem.freeName(in: layout.failed, for: name, stamp: stamp)
         let reason = QuarantineNote(fileName: name, pipeline: pipeline, fault: fault, time: time).text
-        _ = try DurableFileWriter.write(Array(reason.utf8), to: layout.failed + "/" + targetName + ".reason.txt")
-        try FileSystem.rename(path, to: layout.failed + "/" + targetName)
+        let reasonPath = layout.failed + "/" + targetName + ".reason.txt"
+        _ = try DurableFileWriter.write(Array(reason.utf8), to: reasonPath)
+        do {
+            try FileSystem.rename(path, to: layout.failed + "/" + targetName)
+        } catch {
+            // No reason file for a file that is not there (it vanished, or cannot be moved).
+            unlink(reasonPath)
+            throw error
+        }
         try FileSystem.syncDirectory(layout.failed)
         try FileSystem.syncDirectory(layout.claims)
         return layout.failed + "/" + targetName
