@@ -48,10 +48,10 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(ExitStatus.usage)
         }
         for (name, seconds) in result.settling {
-            print("\(name): waiting, still changing (ready in \(Int(seconds.rounded(.up)))s)")
+            print(OneLine.text("\(name): waiting, still changing (ready in \(Int(seconds.rounded(.up)))s)"))
         }
         for name in result.unmatched {
-            print("\(name): ignored, no pipeline's patterns match it")
+            print(OneLine.text("\(name): ignored, no pipeline's patterns match it"))
         }
         if result.outcomes.isEmpty && result.settling.isEmpty {
             print("Nothing to do: no ready file in \(layout.inbox).")
