@@ -305,17 +305,52 @@ import PlytixPrimaTestSupport
         withExtendedLifetime(live) {}
     }
 
-    /// A claim whose worker left no lock file at all (its lock was removed by a peer that
-    /// probed it in the instant between its creation and its flock, or a recovery that returned
-    /// only some claims) must still come back; before the fix it stayed in .claims forever.
-    @Test func aClaimWhoseWorkerLeftNoLockFileIsRecovered() throws {
-        let root = TempRoot("orphan")
-        root.directory.write("inbox/.claims/wgone-2~orphan.csv", Self.export(["G-1"]).bytes)
-        root.directory.write("outbox/.staging/wgone-2-0/items-0001.csv", "half")
-        let result = try CLI.run(["run", "--root", root.path, "--settle", "0"])
-        #expect(result.status == 0)
-        #expect(root.directory.list("inbox/archive") == ["orphan.csv"])
-        #expect(root.directory.list("inbox/.claims").isEmpty)
+    /// A peer judges a starting worker dead in the instant between the creation of its lock
+    /// file and its flock (the file looks unheld), holds it and removes it. The starting worker
+    /// must neither fail (it used to give up at once: exit 2) nor run on with no lock file,
+    /// which would make its claims unrecoverable after a crash.
+    @Test func aWorkerProbedByAPeerWhileStartingEndsUpWithALockFile() throws {
+        let root = TempRoot("probe")
+        try FileManager.default.createDirectory(atPath: root.layout.claims, withIntermediateDirectories: true)
+        let probed = root.layout.claims + "/wprobed-1.lock"
+        let peer = open(probed, O_RDWR | O_CREAT, 0o644)
+        #expect(flock(peer, LOCK_EX | LOCK_NB) == 0)
+        let started = DispatchSemaphore(value: 0)
+        let box = WorkerBox()
+        Thread {
+            box.set(Result { () throws(OutputError) in try WorkerIdentity(layout: root.layout, firstID: "wprobed-1") })
+            started.signal()
+        }.start()
+        usleep(100_000)
+        unlink(probed)  // the peer's recovery removes the "dead" lock file, then lets go of it
+        close(peer)
+        #expect(started.wait(timeout: .now() + 10) == .success)
+        let worker = try #require(try box.get())
+        #expect(root.directory.exists("inbox/.claims/\(worker.id).lock"))
+        #expect(WorkerIdentity.deadWorkers(layout: root.layout, except: "").isEmpty)
+        withExtendedLifetime(worker) {}
+    }
+
+    /// Several workers started at once on one root (they probe each other's fresh lock files):
+    /// every file is published exactly once and nothing is left claimed or staged.
+    @Test func workersStartedTogetherPublishEachFileOnce() throws {
+        let root = TempRoot("together")
+        let names = (1...8).map { "f\($0).csv" }
+        for (index, name) in names.enumerated() { root.drop(name, Self.export(["T-\(index)"]).bytes) }
+        let processes = (0..<4).map { _ in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CLI.executable)
+            process.arguments = ["run", "--root", root.path, "--settle", "0"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            return process
+        }
+        for process in processes { try process.run() }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        #expect(try root.runs().map { try root.manifest($0).source.name }.sorted() == names)
+        #expect(root.directory.list("inbox/archive") == names)
+        #expect(root.directory.list("inbox/.claims").filter { !$0.hasSuffix(".lock") }.isEmpty)
         #expect(root.directory.list("outbox/.staging").isEmpty)
     }
 
@@ -456,6 +491,13 @@ import PlytixPrimaTestSupport
     }
 
     // MARK: - Helpers
+
+    final class WorkerBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var result: Result<WorkerIdentity, OutputError>?
+        func set(_ value: Result<WorkerIdentity, OutputError>) { lock.withLock { result = value } }
+        func get() throws -> WorkerIdentity? { try lock.withLock { result }?.get() }
+    }
 
     static func export(_ skus: [String]) -> ExportBuilder {
         var export = ExportBuilder()

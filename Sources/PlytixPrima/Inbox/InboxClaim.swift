@@ -62,16 +62,18 @@ public struct InboxClaim: Sendable {
     /// Returns files claimed by dead workers to the inbox and removes their half-written runs.
     static func recoverAbandoned(layout: RootLayout, worker: WorkerIdentity) -> [String] {
         var returned: [String] = []
+        // Each dead worker's lock stays held until its leftovers are dealt with.
         for dead in WorkerIdentity.deadWorkers(layout: layout, except: worker.id) {
-            let prefix = dead + separator
+            let prefix = dead.id + separator
+            var allReturned = true
             for entry in FileSystem.list(layout.claims) where entry.hasPrefix(prefix) {
                 let claim = InboxClaim(name: String(entry.dropFirst(prefix.count)), path: layout.claims + "/" + entry, layout: layout)
-                if (try? claim.release()) != nil { returned.append(claim.name) }
+                if (try? claim.release()) != nil { returned.append(claim.name) } else { allReturned = false }
             }
-            for entry in FileSystem.list(layout.staging) where entry.hasPrefix(dead + "-") {
+            for entry in FileSystem.list(layout.staging) where entry.hasPrefix(dead.id + "-") {
                 FileSystem.removeTree(layout.staging + "/" + entry)
             }
-            unlink(layout.claims + "/" + dead + ".lock")
+            WorkerIdentity.release(dead, remove: allReturned, layout: layout)
         }
         return returned
     }
