@@ -49,13 +49,13 @@ struct RunCommand: ParsableCommand {
         }
         for (name, seconds) in result.settling {
             if seconds.isInfinite {
-                print("\(name): waiting for its done marker (\(name).done or \(name).ok)")
+                print(OneLine.text("\(name): waiting for its done marker (\(name).done or \(name).ok)"))
             } else {
-                print("\(name): waiting, still changing (ready in \(Int(seconds.rounded(.up)))s)")
+                print(OneLine.text("\(name): waiting, still changing (ready in \(Int(seconds.rounded(.up)))s)"))
             }
         }
         for name in result.unmatched {
-            print("\(name): ignored, no pipeline's patterns match it")
+            print(OneLine.text("\(name): ignored, no pipeline's patterns match it"))
         }
         if result.outcomes.isEmpty && result.settling.isEmpty {
             print("Nothing to do: no ready file in \(layout.inbox).")

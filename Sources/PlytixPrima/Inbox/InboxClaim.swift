@@ -42,8 +42,15 @@ public struct InboxClaim: Sendable {
         try FileSystem.makeDirectory(layout.failed)
         let targetName = FileSystem.freeName(in: layout.failed, for: name, stamp: stamp)
         let reason = QuarantineNote(fileName: name, pipeline: pipeline, fault: fault, time: time).text
-        _ = try DurableFileWriter.write(Array(reason.utf8), to: layout.failed + "/" + targetName + ".reason.txt")
-        try FileSystem.rename(path, to: layout.failed + "/" + targetName)
+        let reasonPath = layout.failed + "/" + targetName + ".reason.txt"
+        _ = try DurableFileWriter.write(Array(reason.utf8), to: reasonPath)
+        do {
+            try FileSystem.rename(path, to: layout.failed + "/" + targetName)
+        } catch {
+            // No reason file for a file that is not there (it vanished, or cannot be moved).
+            unlink(reasonPath)
+            throw error
+        }
         try moveMarker(to: layout.failed, beside: targetName)
         try FileSystem.syncDirectory(layout.failed)
         try FileSystem.syncDirectory(layout.claims)
@@ -68,16 +75,18 @@ public struct InboxClaim: Sendable {
     /// Returns files claimed by dead workers to the inbox and removes their half-written runs.
     static func recoverAbandoned(layout: RootLayout, worker: WorkerIdentity) -> [String] {
         var returned: [String] = []
+        // Each dead worker's lock stays held until its leftovers are dealt with.
         for dead in WorkerIdentity.deadWorkers(layout: layout, except: worker.id) {
-            let prefix = dead + separator
+            let prefix = dead.id + separator
+            var allReturned = true
             for entry in FileSystem.list(layout.claims) where entry.hasPrefix(prefix) {
                 let claim = InboxClaim(name: String(entry.dropFirst(prefix.count)), path: layout.claims + "/" + entry, layout: layout)
-                if (try? claim.release()) != nil { returned.append(claim.name) }
+                if (try? claim.release()) != nil { returned.append(claim.name) } else { allReturned = false }
             }
-            for entry in FileSystem.list(layout.staging) where entry.hasPrefix(dead + "-") {
+            for entry in FileSystem.list(layout.staging) where entry.hasPrefix(dead.id + "-") {
                 FileSystem.removeTree(layout.staging + "/" + entry)
             }
-            unlink(layout.claims + "/" + dead + ".lock")
+            WorkerIdentity.release(dead, remove: allReturned, layout: layout)
         }
         return returned
     }

@@ -20,9 +20,18 @@ final class RejectWriter {
         line.removeAll(keepingCapacity: true)
         let value = reject.value.count > Self.valueLimit ? String(reject.value.prefix(Self.valueLimit)) : reject.value
         let cells = [sourceFile, String(reject.line), reject.sku, reject.field, value, reject.rule.rawValue, reject.reason, reject.primaColumn]
-        encoder.append(cells.map(ExcelSafety.neutralise), to: &line)
+        encoder.append(cells.map { ExcelSafety.neutralise(Self.visible($0)) }, to: &line)
         try writer.write(line)
         rows += 1
+    }
+
+    /// A NUL byte becomes U+2400 (␀): Excel and many CSV tools stop reading at a NUL, and the
+    /// clerk should see where the invisible character was.
+    static func visible(_ cell: String) -> String {
+        guard cell.utf8.contains(0) else { return cell }
+        var scalars = String.UnicodeScalarView()
+        for scalar in cell.unicodeScalars { scalars.append(scalar == "\u{0}" ? "\u{2400}" : scalar) }
+        return String(scalars)
     }
 
     func finish() throws(OutputError) -> OutputFile {

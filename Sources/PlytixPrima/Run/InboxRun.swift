@@ -15,8 +15,10 @@ public struct FileOutcome: Sendable {
     public var pipeline: String
     public var result: Result
 
-    /// One line for the run summary.
-    public var summary: String {
+    /// One line for the run summary (a line break in a file name or a message is shown as `\n`).
+    public var summary: String { OneLine.text(summaryText) }
+
+    private var summaryText: String {
         switch result {
         case .published(let directory, _, let counts, _):
             return "\(name): published \(counts.accepted) item(s), rejected \(counts.rejected), skipped \(counts.skipped) of \(counts.read) row(s) -> \(directory)"
@@ -96,7 +98,7 @@ public struct InboxRun: Sendable {
             throw InboxError(message: "cannot register this worker: \(error)")
         }
         result.recovered = InboxClaim.recoverAbandoned(layout: layout, worker: worker)
-        for name in result.recovered { log("\(name): returned to the inbox from a worker that stopped mid-run") }
+        for name in result.recovered { log(OneLine.text("\(name): returned to the inbox from a worker that stopped mid-run")) }
         // Files a dead worker held are back in the inbox: take them in this pass too.
         let ready = result.recovered.isEmpty ? plan : try scan(&result)
         for (index, entry) in ready.enumerated() {
@@ -222,6 +224,15 @@ struct FileProcessor: Sendable {
 
     private func outcome(_ name: String, _ pipeline: PipelineConfig, _ result: FileOutcome.Result) -> FileOutcome {
         FileOutcome(name: name, pipeline: pipeline.name, result: result)
+    }
+}
+
+/// Keeps a message on one line: file names may hold line breaks, and scripts read the summary
+/// one line per file.
+public enum OneLine {
+    public static func text(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 10 || $0 == 13 }) else { return text }
+        return text.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
     }
 }
 

@@ -114,6 +114,8 @@ public struct RunProcessor: Sendable {
                     for row in rows {
                         switch row {
                         case .unreadable(let fault):
+                            // A malformed row that still names its SKU makes that SKU ambiguous too.
+                            result.index.record(fault.sku, line: fault.line)
                             try spool.appendUnreadable(fault)
                         case .accepted(let line, let sku, let encoded):
                             result.index.record(sku, line: line)
@@ -191,7 +193,8 @@ public struct RunProcessor: Sendable {
                 if let duplicate = duplicate(sku, line: line) { try reject([duplicate]) } else { counts.skipped += 1 }
             case .unreadable(let fault):
                 try reject([RejectReason(
-                    line: fault.line, sku: fault.sku, field: fault.field, value: fault.value, rule: fault.rule, reason: fault.reason)])
+                    line: fault.line, sku: fault.sku, field: fault.field, value: fault.value, rule: fault.rule, reason: fault.reason)]
+                    + [duplicate(fault.sku, line: fault.line)].compactMap { $0 })
             }
         }
 

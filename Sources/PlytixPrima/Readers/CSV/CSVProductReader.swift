@@ -27,8 +27,9 @@ public final class CSVProductReader {
         guard let event = try records.next() else { return nil }
         switch event {
         case .tooLong(let line, let bytes):
+            let sku = records.overlongKeyBytes.map { TextCleaning.trim(decode($0) ?? "") } ?? ""
             return .rejected(RowFault(
-                line: line, rule: .recordTooLong,
+                line: line, sku: sku, rule: .recordTooLong,
                 reason: "This row is \(bytes) bytes long; the limit is \(records.dialect.maxRecordBytes) bytes. A value is far too long, or a quote is misplaced so that rows run together."))
         case .textAfterQuote(let line):
             return .rejected(RowFault(
@@ -77,6 +78,7 @@ public final class CSVProductReader {
                 if layout.requiredFields.contains(fieldIndex) { missingRequired.append(field.csv) } else { absentFields.append(field.csv) }
             }
         }
+        records.keyCell = cellIndex[layout.keyField]
         if !missingRequired.isEmpty {
             let names = missingRequired.map { "'\($0)'" }.joined(separator: ", ")
             let shown = header.prefix(30).joined(separator: ", ")

@@ -56,6 +56,12 @@ public final class CSVRecordReader {
     private var nextLine = 1
     private var isFirstRecord = true
     private(set) var cells: [CSVCell] = []
+
+    /// The cell an over-long record should still report (the SKU), set once the header is known.
+    public var keyCell: Int?
+    /// `keyCell`'s bytes (quotes undone) in the last `.tooLong` record, when that cell ended
+    /// within the limit; so the reject names the product even though the record is not kept.
+    public private(set) var overlongKeyBytes: [UInt8]?
     /// Per byte: 1 when the byte ends an unquoted cell (delimiter, CR, LF).
     private var stops = [UInt8](repeating: 0, count: 256)
 
@@ -118,7 +124,10 @@ public final class CSVRecordReader {
                 dataStart = end
                 nextLine = line + newlines
                 // The whole record may sit in the buffer and still be over the limit.
-                if length > dialect.maxRecordBytes { return .tooLong(line: line, bytes: end - start) }
+                if length > dialect.maxRecordBytes {
+                    overlongKeyBytes = keyCell.flatMap { $0 < cells.count ? cellBytes($0) : nil }
+                    return .tooLong(line: line, bytes: end - start)
+                }
                 if textAfterQuote { return .textAfterQuote(line: line) }
                 // A record that is a single empty cell is a blank line.
                 if cells.count == 1 && cells[0].start == cells[0].end && !cellWasQuoted { continue }
@@ -129,6 +138,8 @@ public final class CSVRecordReader {
                 // The buffered bytes may end in a CR waiting for its LF: the record is longer
                 // than the limit for sure only past limit + 1.
                 if dataEnd - dataStart > dialect.maxRecordBytes + 1 {
+                    // A cell that ends where the buffered data ends may go on in the next block.
+                    overlongKeyBytes = keyCell.flatMap { $0 < cells.count && cells[$0].end < dataEnd ? cellBytes($0) : nil }
                     let skipped = try skipOverlongRecord()
                     return .tooLong(line: line, bytes: skipped)
                 }
