@@ -92,7 +92,7 @@ import PlytixPrimaTestSupport
         export.add("SKU-3", ["Label": "Again"])          // duplicate: both occurrences rejected
         export.add("BAD SKU")                              // pattern
         export.add("SKU-50", ["Status": "Archived"])     // skipped
-        export.add("SKU-51", ["Status": "Ready"])        // unknown status: rejected
+        export.add("SKU-51", ["Status": "Ready"])        // unknown status: skipped, and reported
         export.add("SKU-52", ["GTIN": "5.01234E+12", "Weight (kg)": "-1"])
         var csv = export.csv
         csv += "SKU-53,too,few,cells\r\n"                  // malformed row
@@ -103,8 +103,8 @@ import PlytixPrimaTestSupport
         let c = manifest.counts
         #expect(c.read == 46)
         #expect(c.read == c.accepted + c.rejected + c.skipped)
-        #expect(c.skipped == 1)
-        #expect(c.rejected == 6)  // SKU-3 twice, BAD SKU, SKU-51, SKU-52, SKU-53
+        #expect(c.skipped == 2)
+        #expect(c.rejected == 5)  // SKU-3 twice, BAD SKU, SKU-52, SKU-53
         #expect(c.accepted == 39)
         let items = parseCSV(try #require(root.text(run + "/items-0001.csv")))
         #expect(items.count - 1 == c.accepted)
@@ -112,7 +112,11 @@ import PlytixPrimaTestSupport
         let rejects = parseCSV(try #require(root.text(run + "/rejects.csv")))
         let rules = rejects.dropFirst().map { $0[5] }
         #expect(rules.filter { $0 == "duplicate_sku" }.count == 2)
-        #expect(rules.contains("pattern") && rules.contains("status") && rules.contains("gtin") && rules.contains("number"))
+        #expect(rules.contains("pattern") && rules.contains("gtin") && rules.contains("number"))
+        #expect(!rules.contains("status"))
+        let report = try JSONSerialization.jsonObject(with: Data(try #require(root.directory.read(run + "/report.json")))) as? [String: Any]
+        #expect((report?["skipped_by_status"] as? [String: Int]) == ["Archived": 1, "Ready": 1])
+        #expect((report?["unexpected_statuses"] as? [String]) == ["Ready"])
         #expect(rules.contains("malformed_row"))
         // Each rejected row appears in the reject file.
         #expect(Set(rejects.dropFirst().map { $0[1] }).count == c.rejected)
@@ -134,6 +138,21 @@ import PlytixPrimaTestSupport
         }
         #expect(skus == ["C-1", "C-2", "C-3", "C-4", "C-5"])
         for n in 1...3 { #expect(root.text(run + "/items-000\(n).csv")?.hasPrefix(Self.itemsHeader + "\r\n") == true) }
+    }
+
+    @Test func aRunWithNothingAcceptedStillHasItsFirstChunk() throws {
+        let root = TempRoot("nothing")
+        var export = ExportBuilder()
+        export.add("N-1", ["Status": "Draft"])
+        export.add("N-2", ["HS Code": ""])
+        root.drop("nothing.csv", export.bytes)
+        _ = try root.runOnce()
+        let run = try #require(root.runs().first)
+        #expect(root.text(run + "/items-0001.csv") == Self.itemsHeader + "\r\n")
+        let manifest = try root.manifest(run)
+        #expect(manifest.files.map(\.name) == ["items-0001.csv", "rejects.csv", "report.json"])
+        #expect(manifest.files[0].rows == 0)
+        #expect(manifest.counts == RunCounts(read: 2, accepted: 0, rejected: 1, skipped: 1))
     }
 
     @Test func gzippedExportPublishesTheSameItems() throws {

@@ -531,6 +531,7 @@ func independentCheckDigit(_ data: String) -> Int {
     @Test func allRuleCodesAreStable() {
         let codes: [RuleCode] = [.required, .maxLength, .pattern, .number, .gtin, .hsCode, .country, .url, .encoding]
         #expect(codes.map(\.rawValue) == ["required", "max_length", "pattern", "number", "gtin", "hs_code", "country", "url", "encoding"])
-        #expect(ItemMasterMapper.statusRule.rawValue == "status")
+        let rowCodes: [RuleCode] = [.duplicateSKU, .malformedRow, .recordTooLong]
+        #expect(rowCodes.map(\.rawValue) == ["duplicate_sku", "malformed_row", "record_too_long"])
     }
 }

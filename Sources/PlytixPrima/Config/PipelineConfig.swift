@@ -98,7 +98,8 @@ public struct StatusSettings: Sendable, Equatable {
     public var source = FieldSource(csv: "Status", xml: "status")
     /// Status values (case-insensitive) whose rows go to Prima.
     public var salesReady: [String] = ["Complete", "Completed"]
-    /// Known status values that are not sales-ready: such rows are skipped, not rejected.
+    /// Status values expected on rows that are not sales-ready. Every row whose status is not
+    /// sales-ready is skipped; `report.json` flags skipped statuses outside this list as unexpected.
     public var notSalesReady: [String] = ["Draft", "Archived"]
 
     public init() {}

@@ -57,8 +57,10 @@ final class ChunkWriter {
         totalRows += 1
     }
 
-    /// Closes the last chunk; returns every chunk written, in order.
+    /// Closes the last chunk; returns every chunk written, in order. A run always has its first
+    /// chunk, header only when no row was accepted, so the importer's input is never missing.
     func finish() throws(OutputError) -> [OutputFile] {
+        if files.isEmpty && current == nil { try openNext() }
         try closeCurrent()
         syncer.finish()
         return files

@@ -15,7 +15,10 @@ struct RunReport: Encodable {
     var counts: RunCounts
     /// Reject lines per rule code (a row with two failures counts under both rules).
     var rejectsByRule: [String: Int]
-    var rejectedRowsByReason: [String: Int]?
+    /// Skipped rows per status value as exported (`Draft`, `Archived`, …; `""` when empty).
+    var skippedByStatus: [String: Int]
+    /// Skipped statuses the pipeline does not list at all: possibly a typo in Plytix.
+    var unexpectedStatuses: [String]
     /// Optional pipeline fields the export does not carry; their Prima columns stay empty.
     var absentFields: [String]
     var distinctSKUs: Int
@@ -25,7 +28,8 @@ struct RunReport: Encodable {
         case runID = "run_id", pipeline, source, format, compressed, delimiter
         case startedAt = "started_at", finishedAt = "finished_at", durationSeconds = "duration_seconds"
         case firstPassSeconds = "read_and_validate_seconds"
-        case counts, rejectsByRule = "rejects_by_rule", absentFields = "absent_fields", distinctSKUs = "distinct_skus", files
+        case counts, rejectsByRule = "rejects_by_rule", skippedByStatus = "skipped_by_status"
+        case unexpectedStatuses = "unexpected_statuses", absentFields = "absent_fields", distinctSKUs = "distinct_skus", files
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -42,6 +46,8 @@ struct RunReport: Encodable {
         try container.encode((firstPassSeconds * 1000).rounded() / 1000, forKey: .firstPassSeconds)
         try container.encode(counts, forKey: .counts)
         try container.encode(rejectsByRule, forKey: .rejectsByRule)
+        try container.encode(skippedByStatus, forKey: .skippedByStatus)
+        try container.encode(unexpectedStatuses, forKey: .unexpectedStatuses)
         try container.encode(absentFields, forKey: .absentFields)
         try container.encode(distinctSKUs, forKey: .distinctSKUs)
         try container.encode(files, forKey: .files)

@@ -25,7 +25,7 @@ public struct FileOutcome: Sendable {
         case .quarantined(let fault, let movedTo):
             return "\(name): QUARANTINED (\(fault)) -> \(movedTo)"
         case .failed(let message):
-            return "\(name): FAILED, left in the inbox: \(message)"
+            return "\(name): FAILED: \(message)"
         case .rolledBack:
             return "\(name): stopped before publishing; returned to the inbox, nothing published"
         }
@@ -165,7 +165,7 @@ struct FileProcessor: Sendable {
             guard let taken = try InboxClaim.take(name, marker: marker, layout: layout, worker: worker) else { return nil }
             claim = taken
         } catch {
-            return outcome(name, pipeline, .failed("cannot claim the file: \(error)"))
+            return outcome(name, pipeline, .failed("cannot claim the file: \(error); it stays in the inbox"))
         }
         claimed(claim)
         let startedAt = now()
@@ -175,8 +175,7 @@ struct FileProcessor: Sendable {
             FileSystem.removeTree(staging)
             try FileSystem.makeDirectory(staging)
         } catch {
-            try? claim.release()
-            return outcome(name, pipeline, .failed("\(error)"))
+            return outcome(name, pipeline, .failed(returned(claim, after: "\(error)")))
         }
         let staged: StagedRun
         do {
@@ -190,12 +189,10 @@ struct FileProcessor: Sendable {
                     let movedTo = try claim.quarantine(fault, pipeline: pipeline.name, at: startedAt, stamp: stamp)
                     return outcome(name, pipeline, .quarantined(fault, movedTo: movedTo))
                 } catch {
-                    try? claim.release()
-                    return outcome(name, pipeline, .failed("cannot quarantine (\(fault)): \(error)"))
+                    return outcome(name, pipeline, .failed(returned(claim, after: "cannot quarantine (\(fault)): \(error)")))
                 }
             case .output(let error):
-                try? claim.release()
-                return outcome(name, pipeline, .failed("\(error)"))
+                return outcome(name, pipeline, .failed(returned(claim, after: "\(error)")))
             case .cancelled:
                 do {
                     try claim.release()
@@ -210,16 +207,26 @@ struct FileProcessor: Sendable {
             published = try RunPublisher.publish(staged, layout: layout)
         } catch {
             FileSystem.removeTree(staging)
-            try? claim.release()
-            return outcome(name, pipeline, .failed("\(error)"))
+            return outcome(name, pipeline, .failed(returned(claim, after: "\(error)")))
         }
         do {
             _ = try claim.archive(stamp: stamp)
         } catch {
-            return outcome(name, pipeline, .failed("the run was published to \(published), but the input could not be archived: \(error)"))
+            return outcome(name, pipeline, .failed(
+                "the run was published to \(published), but the input could not be archived (\(error)); it stays at \(claim.path) so it is not published twice: move it to \(layout.archive)/ by hand"))
         }
         return outcome(name, pipeline, .published(
             runDirectory: published, runID: staged.runID, counts: staged.counts, rejectsByRule: staged.rejectsByRule))
+    }
+
+    /// Gives the claim back and says where the file now is.
+    private func returned(_ claim: InboxClaim, after message: String) -> String {
+        do {
+            try claim.release()
+            return "\(message); the file is back in the inbox and will be retried"
+        } catch {
+            return "\(message); the file could not be returned (\(error)) and stays at \(claim.path)"
+        }
     }
 
     private func outcome(_ name: String, _ pipeline: PipelineConfig, _ result: FileOutcome.Result) -> FileOutcome {

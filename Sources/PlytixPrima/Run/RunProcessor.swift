@@ -158,6 +158,7 @@ public struct RunProcessor: Sendable {
         let rejects = try RejectWriter(path: directory + "/rejects.csv", sourceFile: source.name)
         var counts = RunCounts()
         var byRule: [String: Int] = [:]
+        var skippedByStatus: [String: Int] = [:]
 
         func reject(_ reasons: [RejectReason]) throws(OutputError) {
             for reason in reasons {
@@ -189,8 +190,13 @@ public struct RunProcessor: Sendable {
             case .rejected(let reasons):
                 let first = reasons[0]
                 try reject(reasons + [duplicate(first.sku, line: first.line)].compactMap { $0 })
-            case .skipped(let line, let sku, _):
-                if let duplicate = duplicate(sku, line: line) { try reject([duplicate]) } else { counts.skipped += 1 }
+            case .skipped(let line, let sku, let status):
+                if let duplicate = duplicate(sku, line: line) {
+                    try reject([duplicate])
+                } else {
+                    counts.skipped += 1
+                    skippedByStatus[status, default: 0] += 1
+                }
             case .unreadable(let fault):
                 try reject([RejectReason(
                     line: fault.line, sku: fault.sku, field: fault.field, value: fault.value, rule: fault.rule, reason: fault.reason)]
@@ -204,7 +210,8 @@ public struct RunProcessor: Sendable {
             runID: runID, pipeline: config.name, source: source, format: firstPass.format.rawValue,
             compressed: firstPass.compressed, delimiter: firstPass.delimiter, startedAt: startedAt, finishedAt: Date(),
             firstPassSeconds: firstPass.finishedAt.timeIntervalSince(startedAt),
-            counts: counts, rejectsByRule: byRule, rejectedRowsByReason: nil, absentFields: firstPass.absentFields,
+            counts: counts, rejectsByRule: byRule, skippedByStatus: skippedByStatus,
+            unexpectedStatuses: unexpectedStatuses(in: skippedByStatus), absentFields: firstPass.absentFields,
             distinctSKUs: firstPass.index.distinctCount, files: files)
         let reportFile = try report.write(to: directory)
         files.append(reportFile)
@@ -214,6 +221,15 @@ public struct RunProcessor: Sendable {
         try manifest.write(to: directory)
         return StagedRun(
             runID: runID, pipeline: config.name, directory: directory, source: source, files: files, counts: counts, rejectsByRule: byRule)
+    }
+}
+
+extension RunProcessor {
+    /// Skipped statuses that are neither sales-ready nor listed as not sales-ready (e.g. a typo,
+    /// or an empty status): worth a look by operations.
+    func unexpectedStatuses(in skipped: [String: Int]) -> [String] {
+        let expected = Set((config.status.salesReady + config.status.notSalesReady).map { $0.lowercased() })
+        return skipped.keys.filter { !expected.contains($0.lowercased()) }.sorted()
     }
 }
 

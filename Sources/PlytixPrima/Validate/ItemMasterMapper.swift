@@ -27,10 +27,6 @@ public struct ItemMasterMapper: Sendable {
     private let plans: [ColumnPlan]
     private let fieldNames: [String]
     private let salesReady: Set<String>
-    private let notSalesReady: Set<String>
-
-    /// Rules code for an unknown or empty status.
-    public static let statusRule = RuleCode("status")
 
     public init(config: PipelineConfig, format: InputFormat) {
         self.config = config
@@ -46,7 +42,6 @@ public struct ItemMasterMapper: Sendable {
                 output: config.output)
         }
         self.salesReady = Set(config.status.salesReady.map { $0.lowercased() })
-        self.notSalesReady = Set(config.status.notSalesReady.map { $0.lowercased() })
     }
 
     /// The SKU of a row as the reject file shows it.
@@ -57,11 +52,9 @@ public struct ItemMasterMapper: Sendable {
     public func map(_ row: SourceRow) -> RowDisposition {
         let sku = self.sku(of: row)
         let statusValue = TextCleaning.trim(row.values[layout.statusField] ?? "")
-        let statusKey = statusValue.lowercased()
-        if !salesReady.contains(statusKey) {
-            if notSalesReady.contains(statusKey) { return .skipped(status: statusValue) }
-            return .rejected([statusReject(row: row, sku: sku, value: statusValue)])
-        }
+        // Only sales-ready rows go to Prima; every other row is skipped (counted, not rejected).
+        // report.json lists skipped rows by status, so an unexpected status is still seen.
+        guard salesReady.contains(statusValue.lowercased()) else { return .skipped(status: statusValue) }
         var values: [String] = []
         values.reserveCapacity(plans.count)
         var reasons: [RejectReason] = []
@@ -78,15 +71,6 @@ public struct ItemMasterMapper: Sendable {
         }
         guard reasons.isEmpty else { return .rejected(reasons) }
         return .accepted(ItemMasterRecord(line: row.line, sku: sku, values: values))
-    }
-
-    private func statusReject(row: SourceRow, sku: String, value: String) -> RejectReason {
-        let field = fieldNames[layout.statusField]
-        let known = (config.status.salesReady + config.status.notSalesReady).joined(separator: ", ")
-        let reason = value.isEmpty
-            ? "\(field) is empty, so it is unknown whether the product is ready for sale; Plytix uses \(known)."
-            : "\(field) \(quoted(value)) is not a status this pipeline knows (\(known)), so the product is held back."
-        return RejectReason(line: row.line, sku: sku, field: field, value: value, rule: Self.statusRule, reason: reason)
     }
 }
 

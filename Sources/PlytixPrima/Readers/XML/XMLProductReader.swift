@@ -336,9 +336,15 @@ public final class XMLProductReader {
             let place = context.scanner.rootOpened ? "before its root element is closed" : "before its root element starts"
             // libxml2 2.9 says "Extra content at the end of the document" when input stops early: no help here.
             let said = error?.code == XML_ERR_DOCUMENT_END.rawValue ? "" : " (parser: \(detail))"
-            return FileFault(.xmlMalformed, "The XML ends early, \(place): the file looks truncated\(said).", line: line)
+            return FileFault(.xmlMalformed, "The XML ends early, \(place): the file looks truncated\(said).", line: line, byteOffset: parserOffset())
         }
-        return FileFault(.xmlMalformed, "The XML is not well-formed: \(detail).", line: line)
+        return FileFault(.xmlMalformed, "The XML is not well-formed: \(detail).", line: line, byteOffset: parserOffset())
+    }
+
+    /// How far into the (decompressed) input the parser got, for the quarantine reason.
+    private func parserOffset() -> Int64? {
+        let consumed = xmlTextReaderByteConsumed(reader)
+        return consumed >= 0 ? Int64(consumed) : nil
     }
 
     static func doctypeFault(line: Int) -> FileFault {
