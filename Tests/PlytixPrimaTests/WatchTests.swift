@@ -452,12 +452,43 @@ import PlytixPrimaTestSupport
         try FileManager.default.moveItem(atPath: root.path + "/big.csv", toPath: root.path + "/inbox/big.csv")
         root.directory.write("inbox/big.csv.ok", "")
         try await watcher.waitFor("claimed", file: "big.csv")
+        // The marker is claimed with the file.
+        #expect(!root.directory.exists("inbox/big.csv.ok"))
         // Stopped by SIGINT mid-run: the file goes back with its marker still beside it.
         watcher.signal(SIGINT)
         #expect(try await watcher.waitForExit() == 0)
         #expect(!watcher.events("rolled back", file: "big.csv").isEmpty)
         #expect(root.directory.exists("inbox/big.csv") && root.directory.exists("inbox/big.csv.ok"))
         #expect(root.runs().isEmpty)
+    }
+
+    @Test func aReuploadWithItsOwnMarkerDuringARunKeepsThatMarker() async throws {
+        // Plytix pushes the same file name on a schedule: the next export and its marker can
+        // arrive while the previous one is still being processed.
+        let root = TempRoot("watch-marker-reupload")
+        root.writePipeline(yaml: DefaultPipeline.yaml.replacingOccurrences(of: "input:\n", with: "input:\n  require_done_marker: true\n"))
+        try await generateSample(rows: 6000, to: root.path + "/catalogue.csv")
+        let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.3"])
+        defer { watcher.kill() }
+        try await watcher.started()
+        try FileManager.default.moveItem(atPath: root.path + "/catalogue.csv", toPath: root.path + "/inbox/catalogue.csv")
+        root.directory.write("inbox/catalogue.csv.done", "")
+        try await watcher.waitFor("claimed", file: "catalogue.csv")
+
+        var next = ExportBuilder()
+        next.add("NEXT-1")
+        root.drop("catalogue.csv", next.bytes)
+        root.directory.write("inbox/catalogue.csv.done", "")
+        let first = try await watcher.waitFor("published", file: "catalogue.csv", timeout: 40)
+        #expect(first["read"] == "6000", "the run in progress finished first")
+        let second = try await watcher.waitFor("published", file: "catalogue.csv", count: 2, timeout: 20)
+        #expect(second["read"] == "1")
+        let archive = root.directory.list("inbox/archive")
+        #expect(archive.count == 4)
+        #expect(archive.filter { $0.hasSuffix("catalogue.csv") }.count == 2)
+        #expect(archive.filter { $0.hasSuffix("catalogue.csv.done") }.count == 2)
+        #expect(root.directory.list("inbox").filter { !$0.hasPrefix(".") } == ["archive"])
+        #expect(try await watcher.stop() == 0)
     }
 
     // MARK: - Helpers
