@@ -370,6 +370,9 @@ import PlytixPrimaTestSupport
         // Bad options.
         #expect(try await runToExit(["watch", "--root", none.path, "--log-format", "xml"])?.status == 2)
         #expect(try await runToExit(["watch", "--root", none.path, "--settle", "-1"])?.status == 2)
+        let help = try await runToExit(["watch", "--help"])
+        #expect(help?.status == 0)
+        #expect(help?.stdout.contains("Exit codes") == true)
     }
 
     @Test func aWorkerKilledMidRunIsRecoveredByTheNextOne() async throws {
@@ -531,7 +534,7 @@ import PlytixPrimaTestSupport
     }
 
     /// Runs the binary to its exit, killing it after `timeout` (then `nil`).
-    func runToExit(_ arguments: [String], timeout: Double = 20) async throws -> (status: Int32, stderr: String)? {
+    func runToExit(_ arguments: [String], timeout: Double = 20) async throws -> (status: Int32, stdout: String, stderr: String)? {
         let scratch = TempDirectory("watch-exit")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.executable)
@@ -549,7 +552,7 @@ import PlytixPrimaTestSupport
             Issue.record("\(arguments) still running after \(timeout) s")
             return nil
         }
-        return (process.terminationStatus, scratch.readText("err") ?? "")
+        return (process.terminationStatus, scratch.readText("out") ?? "", scratch.readText("err") ?? "")
     }
 }
 
