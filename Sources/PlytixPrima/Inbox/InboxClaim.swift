@@ -7,7 +7,8 @@ public struct InboxClaim: Sendable {
     public let name: String
     /// Where the file sits while claimed.
     public let path: String
-    /// The done marker (`NAME.done`, `NAME.ok`) that released the file, if any; it follows the file.
+    /// The done marker (`NAME.done`, `NAME.ok`) that released the file, if any. It is claimed with
+    /// the file (kept at `path` + its suffix) and follows it to the archive, failed/ or back to the inbox.
     public var marker: String? = nil
     let layout: RootLayout
 
@@ -22,7 +23,12 @@ public struct InboxClaim: Sendable {
             if !FileSystem.exists(layout.inbox + "/" + name) { return nil }
             throw error
         }
-        return InboxClaim(name: name, path: claimed, marker: marker, layout: layout)
+        // Take the marker now: one arriving later belongs to the next upload under the same name.
+        var taken: String?
+        if let marker, (try? FileSystem.rename(layout.inbox + "/" + marker, to: claimed + String(marker.dropFirst(name.count)))) != nil {
+            taken = marker
+        }
+        return InboxClaim(name: name, path: claimed, marker: taken, layout: layout)
     }
 
     /// Moves the published input to `inbox/archive/` (never deleted). Returns where it went.
@@ -57,18 +63,24 @@ public struct InboxClaim: Sendable {
         return layout.failed + "/" + targetName
     }
 
-    /// Moves the done marker next to the file's new name (`NAME.done` stays `NAME.done`).
+    /// Moves the claimed done marker next to the file's new name (`NAME.done` stays `NAME.done`).
     private func moveMarker(to directory: String, beside targetName: String) throws(OutputError) {
-        guard let marker, FileSystem.exists(layout.inbox + "/" + marker) else { return }
+        guard let marker else { return }
         let suffix = String(marker.dropFirst(name.count))
-        try FileSystem.rename(layout.inbox + "/" + marker, to: directory + "/" + FileSystem.freeName(in: directory, for: targetName + suffix, stamp: "marker"))
-        try FileSystem.syncDirectory(layout.inbox)
+        guard FileSystem.exists(path + suffix) else { return }
+        try FileSystem.rename(path + suffix, to: directory + "/" + FileSystem.freeName(in: directory, for: targetName + suffix, stamp: "marker"))
     }
 
-    /// Gives the file back to the inbox untouched (the failure was ours, not the file's).
+    /// Gives the file (and its marker) back to the inbox untouched (the failure was ours, not the file's).
     func release() throws(OutputError) {
         let target = FileSystem.freeName(in: layout.inbox, for: name, stamp: "returned")
         try FileSystem.rename(path, to: layout.inbox + "/" + target)
+        if let marker {
+            let suffix = String(marker.dropFirst(name.count))
+            if FileSystem.exists(path + suffix) {
+                try FileSystem.rename(path + suffix, to: layout.inbox + "/" + FileSystem.freeName(in: layout.inbox, for: target + suffix, stamp: "returned"))
+            }
+        }
         try FileSystem.syncDirectory(layout.inbox)
     }
 
