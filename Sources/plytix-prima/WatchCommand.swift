@@ -19,7 +19,7 @@ struct WatchCommand: AsyncParsableCommand {
 
             On SIGTERM or SIGINT the worker stops claiming, lets the run in progress finish within \
             --grace seconds or rolls it back (claim returned, nothing published), and exits 0. \
-            Logs: one line per event (seen, claimed, published, quarantined, failed, rolled back) on \
+            Logs: one line per event (seen, claimed, published, quarantined, failed, rolled_back) on \
             standard output, as text or JSON.
 
             Exit codes: 0 stopped by a signal; 2 usage or configuration error (no valid pipeline, \

@@ -170,7 +170,7 @@ import PlytixPrimaTestSupport
         #expect(!root.directory.exists("inbox/big.csv"))
 
         #expect(try await watcher.stop(timeout: 20) == 0)
-        #expect(!watcher.events("rolled back", file: "big.csv").isEmpty)
+        #expect(!watcher.events("rolled_back", file: "big.csv").isEmpty)
         #expect(watcher.events("published").isEmpty)
         #expect(root.runs().isEmpty)
         #expect(root.directory.list("outbox/plytix-to-prima").isEmpty)
@@ -201,7 +201,7 @@ import PlytixPrimaTestSupport
         let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.5", "--grace", "60"])
         defer { watcher.kill() }
         try await watcher.started()
-        #expect(watcher.events("pipeline loaded").count == 2)
+        #expect(watcher.events("pipeline_loaded").count == 2)
         try FileManager.default.moveItem(atPath: sample, toPath: root.path + "/inbox/big.csv")
         try await watcher.waitFor("claimed", file: "big.csv")
         var late = ExportBuilder()
@@ -212,11 +212,11 @@ import PlytixPrimaTestSupport
         watcher.signal(SIGTERM)
         #expect(try await watcher.waitForExit(timeout: 40) == 0)
         let all = watcher.events()
-        let shutdown = try #require(all.firstIndex { $0["event"] == "shutting down" })
+        let shutdown = try #require(all.firstIndex { $0["event"] == "shutting_down" })
         let published = try #require(all.firstIndex { $0["event"] == "published" && $0["file"] == "big.csv" })
         let stopped = try #require(all.firstIndex { $0["event"] == "stopped" })
         #expect(shutdown < published && published < stopped)
-        #expect(watcher.events("rolled back").isEmpty)
+        #expect(watcher.events("rolled_back").isEmpty)
         #expect(root.runs().count == 1)
         #expect(try root.manifest(try #require(root.runs().first)).counts.read == 8000)
         #expect(root.directory.list("inbox/archive") == ["big.csv"])
@@ -245,7 +245,7 @@ import PlytixPrimaTestSupport
 
         try atomicWrite(root.path + "/pipelines/plytix-to-prima.yml",
                         DefaultPipeline.yaml.replacingOccurrences(of: "rows_per_chunk: 5000", with: "rows_per_chunk: 2"))
-        let reloaded = try await watcher.waitFor("pipeline reloaded")
+        let reloaded = try await watcher.waitFor("pipeline_reloaded")
         #expect(reloaded["pipeline"] == "plytix-to-prima")
         root.drop("two.csv", export.bytes)
         try await watcher.waitFor("published", file: "two.csv")
@@ -253,7 +253,7 @@ import PlytixPrimaTestSupport
 
         try atomicWrite(root.path + "/pipelines/plytix-to-prima.yml",
                         DefaultPipeline.yaml.replacingOccurrences(of: "    max_length: 60", with: "    max_lenght: 60"))
-        let invalid = try await watcher.waitFor("pipeline invalid")
+        let invalid = try await watcher.waitFor("pipeline_invalid")
         #expect(invalid["file"] == "plytix-to-prima.yml")
         #expect(invalid["error"]?.contains("max_lenght") == true)
         root.drop("three.csv", export.bytes)
@@ -261,12 +261,12 @@ import PlytixPrimaTestSupport
         #expect(try itemChunks("three.csv") == [2, 2, 1])
         // Reported once per version, not once per poll.
         try await Task.sleep(nanoseconds: 500_000_000)
-        #expect(watcher.events("pipeline invalid").count == 1)
-        #expect(watcher.events("pipeline reloaded").count == 1)
+        #expect(watcher.events("pipeline_invalid").count == 1)
+        #expect(watcher.events("pipeline_reloaded").count == 1)
 
         // Fixed again: reloaded.
         try atomicWrite(root.path + "/pipelines/plytix-to-prima.yml", DefaultPipeline.yaml)
-        try await watcher.waitFor("pipeline reloaded", count: 2)
+        try await watcher.waitFor("pipeline_reloaded", count: 2)
         root.drop("four.csv", export.bytes)
         try await watcher.waitFor("published", file: "four.csv")
         #expect(try itemChunks("four.csv") == [5])
@@ -343,8 +343,8 @@ import PlytixPrimaTestSupport
         #expect(!watcher.events("seen", file: "json.csv").isEmpty)
         #expect(watcher.events("ignored").compactMap { $0["file"] } == ["notes.txt"])
         let events = watcher.events().compactMap { $0["event"] }
-        #expect(events.first == "pipeline loaded" || events.first == "watching")
-        #expect(events.suffix(2) == ["shutting down", "stopped"])
+        #expect(events.first == "pipeline_loaded" || events.first == "watching")
+        #expect(events.suffix(2) == ["shutting_down", "stopped"])
     }
 
     @Test func startupErrorsExitTwo() async throws {
@@ -460,7 +460,7 @@ import PlytixPrimaTestSupport
         // Stopped by SIGINT mid-run: the file goes back with its marker still beside it.
         watcher.signal(SIGINT)
         #expect(try await watcher.waitForExit() == 0)
-        #expect(!watcher.events("rolled back", file: "big.csv").isEmpty)
+        #expect(!watcher.events("rolled_back", file: "big.csv").isEmpty)
         #expect(root.directory.exists("inbox/big.csv") && root.directory.exists("inbox/big.csv.ok"))
         #expect(root.runs().isEmpty)
     }

@@ -48,6 +48,21 @@ enum FileSystem {
         guard Glibc.rename(from, destination) == 0 else { throw OutputError.system("move \(from) to \(destination)", errno) }
     }
 
+    /// Moves a file to a name that must not exist yet, without a window in which another
+    /// process could take that name: link(2) fails on an existing target, then the old name goes.
+    /// Where hard links are not supported, falls back to a checked rename.
+    static func moveWithoutReplacing(_ from: String, to destination: String) throws(OutputError) {
+        if link(from, destination) == 0 {
+            guard unlink(from) == 0 else { throw OutputError.system("remove \(from) after moving it", errno) }
+            return
+        }
+        switch errno {
+        case EEXIST: throw OutputError("cannot move \(from): \(destination) already exists")
+        case ENOENT: throw OutputError.system("move \(from) to \(destination)", ENOENT)
+        default: try rename(from, to: destination)
+        }
+    }
+
     /// `directory/name`, or a timestamped variant when that name is taken (re-uploads keep every copy).
     static func freeName(in directory: String, for name: String, stamp: String) -> String {
         if !exists(directory + "/" + name) { return name }

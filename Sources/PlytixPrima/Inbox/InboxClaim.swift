@@ -1,7 +1,7 @@
 import Foundation
 
 /// An inbox file this worker owns: renamed atomically into `inbox/.claims/` so that no other
-/// worker takes it, then archived (published), quarantined (broken) or returned (not our fault).
+/// worker takes it (a rename, which only one of two racing workers can win), then archived (published), quarantined (broken) or returned (not our fault).
 public struct InboxClaim: Sendable {
     /// The name the file arrived under.
     public let name: String
@@ -36,7 +36,7 @@ public struct InboxClaim: Sendable {
         try FileSystem.makeDirectory(layout.archive)
         let targetName = FileSystem.freeName(in: layout.archive, for: name, stamp: stamp)
         let target = layout.archive + "/" + targetName
-        try FileSystem.rename(path, to: target)
+        try FileSystem.moveWithoutReplacing(path, to: target)
         try moveMarker(to: layout.archive, beside: targetName)
         try FileSystem.syncDirectory(layout.archive)
         try FileSystem.syncDirectory(layout.claims)
@@ -51,7 +51,7 @@ public struct InboxClaim: Sendable {
         let reasonPath = layout.failed + "/" + targetName + ".reason.txt"
         _ = try DurableFileWriter.write(Array(reason.utf8), to: reasonPath)
         do {
-            try FileSystem.rename(path, to: layout.failed + "/" + targetName)
+            try FileSystem.moveWithoutReplacing(path, to: layout.failed + "/" + targetName)
         } catch {
             // No reason file for a file that is not there (it vanished, or cannot be moved).
             unlink(reasonPath)
@@ -68,17 +68,17 @@ public struct InboxClaim: Sendable {
         guard let marker else { return }
         let suffix = String(marker.dropFirst(name.count))
         guard FileSystem.exists(path + suffix) else { return }
-        try FileSystem.rename(path + suffix, to: directory + "/" + FileSystem.freeName(in: directory, for: targetName + suffix, stamp: "marker"))
+        try FileSystem.moveWithoutReplacing(path + suffix, to: directory + "/" + FileSystem.freeName(in: directory, for: targetName + suffix, stamp: "marker"))
     }
 
     /// Gives the file (and its marker) back to the inbox untouched (the failure was ours, not the file's).
     func release() throws(OutputError) {
         let target = FileSystem.freeName(in: layout.inbox, for: name, stamp: "returned")
-        try FileSystem.rename(path, to: layout.inbox + "/" + target)
+        try FileSystem.moveWithoutReplacing(path, to: layout.inbox + "/" + target)
         if let marker {
             let suffix = String(marker.dropFirst(name.count))
             if FileSystem.exists(path + suffix) {
-                try FileSystem.rename(path + suffix, to: layout.inbox + "/" + FileSystem.freeName(in: layout.inbox, for: target + suffix, stamp: "returned"))
+                try FileSystem.moveWithoutReplacing(path + suffix, to: layout.inbox + "/" + FileSystem.freeName(in: layout.inbox, for: target + suffix, stamp: "returned"))
             }
         }
         try FileSystem.syncDirectory(layout.inbox)

@@ -24,7 +24,7 @@ struct PipelineSet {
         let files = Set(FileSystem.list(directory).filter { $0.hasSuffix("." + PipelineLoader.fileExtension) && !$0.hasPrefix(".") })
         for gone in loaded.keys where !files.contains(gone) {
             loaded[gone] = nil
-            logger.info("pipeline removed", metadata: ["file": "\(gone)"])
+            logger.info("pipeline_removed", metadata: ["file": "\(gone)"])
         }
         rejected = rejected.filter { files.contains($0.key) }
         for file in files.sorted() {
@@ -34,14 +34,14 @@ struct PipelineSet {
             if loaded[file]?.stamp == stamp || rejected[file] == stamp { continue }
             do {
                 let config = try PipelineLoader.load(path: path)
-                let event = loaded[file] == nil ? "pipeline loaded" : "pipeline reloaded"
+                let event = loaded[file] == nil ? "pipeline_loaded" : "pipeline_reloaded"
                 loaded[file] = (stamp, config)
                 rejected[file] = nil
                 logger.info("\(event)", metadata: ["pipeline": "\(config.name)", "patterns": "\(config.input.patterns.joined(separator: " "))"])
             } catch {
                 rejected[file] = stamp
                 let kept = loaded[file] == nil ? "not in use" : "the last good version stays in force"
-                logger.error("pipeline invalid", metadata: ["file": "\(file)", "error": "\(error)", "action": "\(kept)"])
+                logger.error("pipeline_invalid", metadata: ["file": "\(file)", "error": "\(error)", "action": "\(kept)"])
             }
         }
     }

@@ -7,6 +7,35 @@ final class RunBoard: @unchecked Sendable {
     private let lock = NSLock()
     private var active: [String: RunControl] = [:]
     private var finishedSinceLastLook = false
+    /// Files whose last run failed through no fault of their own (disk full, outbox broken):
+    /// retried after a growing delay instead of being reprocessed in a tight loop.
+    private var failures: [String: (count: Int, retryAt: Date)] = [:]
+
+    static let firstRetrySeconds = 30.0
+    static let maxRetrySeconds = 900.0
+
+    /// Records a failed run of `file`; returns the seconds until it may be tried again.
+    func noteFailure(_ file: String, now: Date) -> Double {
+        lock.lock()
+        defer { lock.unlock() }
+        let count = (failures[file]?.count ?? 0) + 1
+        let delay = min(Self.maxRetrySeconds, Self.firstRetrySeconds * Double(1 << min(count - 1, 10)))
+        failures[file] = (count, now.addingTimeInterval(delay))
+        return delay
+    }
+
+    func noteDone(_ file: String) {
+        lock.lock()
+        failures[file] = nil
+        lock.unlock()
+    }
+
+    func mayTry(_ file: String, now: Date) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let failure = failures[file] else { return true }
+        return now >= failure.retryAt
+    }
 
     /// Marks `pipeline` busy and returns its run's control, or `nil` if it is busy already.
     func start(_ pipeline: String) -> RunControl? {

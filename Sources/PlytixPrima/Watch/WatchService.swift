@@ -63,7 +63,8 @@ public struct WatchService: Service {
             }
             pipelines.refresh(logger: logger)
             scheduler.poll(pipelines: pipelines.pipelines, tracker: &tracker, board: board)
-            await pause(seconds: options.pollSeconds, board: board)
+            // A zero poll would list the inbox in a busy loop.
+            await pause(seconds: max(options.pollSeconds, 0.05), board: board)
         }
         await shutDown(board: board)
     }
@@ -79,13 +80,13 @@ public struct WatchService: Service {
     }
 
     private func shutDown(board: RunBoard) async {
-        logger.info("shutting down", metadata: ["runs_in_progress": "\(board.activeCount)", "grace_seconds": "\(options.graceSeconds)"])
+        logger.info("shutting_down", metadata: ["runs_in_progress": "\(board.activeCount)", "grace_seconds": "\(options.graceSeconds)"])
         let deadline = now().addingTimeInterval(options.graceSeconds)
         while board.activeCount > 0 && now() < deadline {
             try? await Task.sleep(nanoseconds: 50_000_000)
         }
         if board.activeCount > 0 {
-            logger.warning("grace period over", metadata: ["action": "rolling back the runs in progress"])
+            logger.warning("grace_period_over", metadata: ["action": "rolling back the runs in progress"])
             board.cancelAll()
             while board.activeCount > 0 { try? await Task.sleep(nanoseconds: 50_000_000) }
         }
@@ -120,7 +121,7 @@ struct Scheduler {
         }
         seen = Set(stats.map(\.name))
         reported = reported.intersection(names)
-        for name in tracker.observe(stats, now: now()) {
+        for name in tracker.observe(stats, now: now()) where board.mayTry(name, now: now()) {
             guard let pipeline = taker(for: name, among: pipelines) else { continue }
             var marker: String?
             if pipeline.input.requireDoneMarker {
@@ -150,14 +151,16 @@ struct Scheduler {
     /// hold one of the few cooperative threads.
     private func start(_ name: String, marker: String?, pipeline: PipelineConfig, control: RunControl, board: RunBoard) {
         let processor = FileProcessor(layout: layout, worker: worker, now: now)
-        let logger = self.logger, sequence = self.sequence
+        let logger = self.logger, sequence = self.sequence, now = self.now
         let thread = Thread {
             defer { board.finish(pipeline.name) }
             let outcome = processor.process(name, marker: marker, pipeline: pipeline, sequence: sequence, control: control) { _ in
                 logger.info("claimed", metadata: ["file": "\(name)", "pipeline": "\(pipeline.name)"])
             }
             guard let outcome else { return }
-            WatchLog.log(outcome, to: logger)
+            var retry: Double?
+            if case .failed = outcome.result { retry = board.noteFailure(name, now: now()) } else { board.noteDone(name) }
+            WatchLog.log(outcome, retryInSeconds: retry, to: logger)
         }
         thread.name = "plytix-prima run"
         thread.start()
@@ -165,7 +168,7 @@ struct Scheduler {
 }
 
 enum WatchLog {
-    static func log(_ outcome: FileOutcome, to logger: Logger) {
+    static func log(_ outcome: FileOutcome, retryInSeconds: Double? = nil, to logger: Logger) {
         var metadata: Logger.Metadata = ["file": "\(outcome.name)", "pipeline": "\(outcome.pipeline)"]
         switch outcome.result {
         case .published(let directory, let runID, let counts, _):
@@ -182,9 +185,10 @@ enum WatchLog {
             logger.error("quarantined", metadata: metadata)
         case .failed(let message):
             metadata["error"] = "\(message)"
+            if let retryInSeconds { metadata["retry_in_seconds"] = "\(Int(retryInSeconds))" }
             logger.error("failed", metadata: metadata)
         case .rolledBack:
-            logger.warning("rolled back", metadata: metadata)
+            logger.warning("rolled_back", metadata: metadata)
         }
     }
 }
