@@ -31,7 +31,7 @@ struct CheckCommand: ParsableCommand {
         let chosen: PipelineConfig
         do {
             pipelines = try InboxRun.loadPipelines(layout: rootOptions.layout, named: pipeline)
-            chosen = try PreflightCheck.choosePipeline(for: (file as NSString).lastPathComponent, among: pipelines)
+            chosen = try PreflightCheck.choosePipeline(for: URL(fileURLWithPath: file).lastPathComponent, among: pipelines)
         } catch {
             Console.error("configuration error: \(error)")
             throw ExitCode(ExitStatus.usage)

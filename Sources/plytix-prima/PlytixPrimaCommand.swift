@@ -15,7 +15,7 @@ struct PlytixPrimaCommand: AsyncParsableCommand {
             2 usage or configuration error (nothing processed), 3 at least one file quarantined, \
             1 any other failure.
             """,
-        subcommands: [RunCommand.self, WatchCommand.self, CheckCommand.self, InitCommand.self, SampleCommand.self]
+        subcommands: [RunCommand.self, WatchCommand.self, CheckCommand.self, StatusCommand.self, ApproveCommand.self, DiscardCommand.self, InitCommand.self, SampleCommand.self]
     )
 
     /// Runs the command and exits with the documented codes; parse errors are usage errors (2).

@@ -54,10 +54,13 @@ struct RunCommand: ParsableCommand {
                 print(OneLine.text("\(name): waiting, still changing (ready in \(Int(seconds.rounded(.up)))s)"))
             }
         }
+        for (name, pipeline) in result.blockedByHeldRun {
+            print(OneLine.text("\(name): waiting, pipeline \(pipeline) has a held run; see `plytix-prima status`, then approve or discard it"))
+        }
         for name in result.unmatched {
             print(OneLine.text("\(name): ignored, no pipeline's patterns match it"))
         }
-        if result.outcomes.isEmpty && result.settling.isEmpty {
+        if result.outcomes.isEmpty && result.settling.isEmpty && result.blockedByHeldRun.isEmpty {
             print("Nothing to do: no ready file in \(layout.inbox).")
         }
         throw ExitCode(result.exitCode)

@@ -6,7 +6,7 @@ public struct ExportBuilder: Sendable {
     public static let headers = [
         "SKU", "Label", "Description", "Status", "Variant of", "GTIN", "Categories", "Brand", "Colour", "Size",
         "Weight (kg)", "Length (cm)", "Width (cm)", "Height (cm)", "HS Code", "Country of Origin", "Supplier",
-        "Supplier Code", "Thumbnail", "Bundle Contents", "Price", "VAT Code",
+        "Supplier Code", "Thumbnail", "Bundle Contents", "Price", "VAT Code", "Last modified",
     ]
 
     /// A product that passes every rule of the default pipeline.
@@ -17,6 +17,7 @@ public struct ExportBuilder: Sendable {
             "Weight (kg)": "0.35", "Length (cm)": "50", "Width (cm)": "30", "Height (cm)": "10", "HS Code": "9404.90",
             "Country of Origin": "GB", "Supplier": "SUP1", "Supplier Code": "S-\(sku)",
             "Thumbnail": "https://img.example.com/\(sku).jpg", "Price": "19.99", "VAT Code": "S",
+            "Last modified": "2026-11-20T10:00:00Z",
         ]
     }
 

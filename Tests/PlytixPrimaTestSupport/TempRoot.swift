@@ -49,9 +49,15 @@ public final class TempRoot: @unchecked Sendable {
     public var path: String { directory.path }
     public var layout: RootLayout { RootLayout(root: path) }
 
-    public init(_ label: String = "root") {
+    /// The default pipeline in delta mode: most tests drop unrelated exports, which in full mode
+    /// would discontinue each other's products (and trip the mass-change guard).
+    public static let pipelineYAML = DefaultPipeline.yaml.replacingOccurrences(of: "  mode: full ", with: "  mode: delta")
+
+    /// A root with the default pipeline; in delta mode unless `fullMode` (the shipped setting).
+    public init(_ label: String = "root", fullMode: Bool = false) {
         directory = TempDirectory(label)
         try! RootSetup.initialise(root: directory.path)
+        if !fullMode { directory.write("pipelines/\(DefaultPipeline.name).yml", Self.pipelineYAML) }
     }
 
     /// Drops an export into `inbox/`, dated in the past so it is ready with any settle time.

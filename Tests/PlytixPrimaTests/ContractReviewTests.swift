@@ -51,7 +51,7 @@ import PlytixPrimaTestSupport
 
     @Test func oneInvalidPipelineAmongValidOnesStopsTheRunBeforeAnyClaim() throws {
         let root = TempRoot("twopipes")
-        let other = DefaultPipeline.yaml
+        let other = TempRoot.pipelineYAML
             .replacingOccurrences(of: #"patterns: ["*.csv", "*.xml", "*.csv.gz", "*.xml.gz"]"#, with: #"patterns: ["*.dat"]"#)
             .replacingOccurrences(of: "  rows_per_chunk: 5000", with: "  rows_per_chunk: 5000\n  rows_per_chunck: 10")
         root.writePipeline("other", yaml: other)
@@ -149,7 +149,7 @@ import PlytixPrimaTestSupport
         }
         #expect(files[0]["rows"] as? Int == 1)
         let counts = try #require(manifest["counts"] as? [String: Int])
-        #expect(counts == ["read": 4, "accepted": 1, "rejected": 2, "skipped": 1])
+        #expect(counts == ["read": 4, "accepted": 1, "rejected": 2, "skipped": 1, "new": 1, "updated": 0, "unchanged": 0, "discontinued": 0, "stale": 0])
 
         // Items: UTF-8 without BOM, CRLF line ends only, RFC 4180 quoting.
         let items = try #require(root.directory.read(run + "/items-0001.csv"))
@@ -175,7 +175,7 @@ import PlytixPrimaTestSupport
 
     @Test func chunksNeverPassMaxChunkBytes() throws {
         let root = TempRoot("bytes")
-        root.writePipeline(yaml: DefaultPipeline.yaml.replacingOccurrences(of: "max_chunk_bytes: 52428800", with: "max_chunk_bytes: 4096"))
+        root.writePipeline(yaml: TempRoot.pipelineYAML.replacingOccurrences(of: "max_chunk_bytes: 52428800", with: "max_chunk_bytes: 4096"))
         var export = ExportBuilder()
         for i in 1...60 { export.add("B-\(i)", ["Description": String(repeating: "word ", count: 30 + i)]) }
         root.drop("big.csv", export.bytes)
@@ -227,7 +227,7 @@ import PlytixPrimaTestSupport
         for (name, bytes) in [("s.csv", try #require(scratch.read("s.csv"))), ("s.xml", xml), ("s.xml.gz", try gzip(xml)), ("s.export", try gzip(xml))] {
             let root = TempRoot("same")
             root.drop(name, bytes)
-            if name == "s.export" { root.writePipeline(yaml: DefaultPipeline.yaml.replacingOccurrences(of: #"patterns: ["*.csv""#, with: #"patterns: ["*.export", "*.csv""#)) }
+            if name == "s.export" { root.writePipeline(yaml: TempRoot.pipelineYAML.replacingOccurrences(of: #"patterns: ["*.csv""#, with: #"patterns: ["*.export", "*.csv""#)) }
             let result = try root.runOnce()
             #expect(result.exitCode == 0, "\(name)")
             let run = try #require(root.runs().first)
@@ -423,7 +423,7 @@ import PlytixPrimaTestSupport
         let result = try CLI.run(["run", "--root", root.path, "--settle", "0"])
         #expect(result.status == 0)
         let run = try #require(root.runs().first)
-        #expect(try root.manifest(run).counts == RunCounts(read: 4, accepted: 2, rejected: 2, skipped: 0))
+        #expect(try root.manifest(run).counts == RunCounts(read: 4, accepted: 2, rejected: 2, skipped: 0, new: 2))
         let rejects = parseCSV(try #require(root.text(run + "/rejects.csv")))
         #expect(rejects.count == 3)
         #expect(rejects.dropFirst().map { $0[5] } == ["record_too_long", "record_too_long"])
@@ -458,7 +458,7 @@ import PlytixPrimaTestSupport
         let result = try CLI.run(["run", "--root", root.path, "--settle", "0"])
         #expect(result.status == 0)
         let run = try #require(root.runs().first)
-        #expect(try root.manifest(run).counts == RunCounts(read: 3, accepted: 2, rejected: 1, skipped: 0))
+        #expect(try root.manifest(run).counts == RunCounts(read: 3, accepted: 2, rejected: 1, skipped: 0, new: 2))
         let bytes = try #require(root.directory.read(run + "/rejects.csv"))
         let rejects = parseCSV(String(decoding: bytes, as: UTF8.self))
         #expect(rejects.count == 2 && rejects[1][2] == "Z-1" && rejects[1][5] == "encoding")
@@ -522,7 +522,7 @@ import PlytixPrimaTestSupport
         _ = try root.runOnce()
         let run = try #require(root.runs().first)
         let manifest = try root.manifest(run)
-        #expect(manifest.counts == RunCounts(read: 3, accepted: 1, rejected: 2, skipped: 0))
+        #expect(manifest.counts == RunCounts(read: 3, accepted: 1, rejected: 2, skipped: 0, new: 1))
         let items = parseCSV(try #require(root.text(run + "/items-0001.csv")))
         #expect(items.dropFirst().map { $0[1] } == ["M-2"])
         let rejects = parseCSV(try #require(root.text(run + "/rejects.csv"))).dropFirst()

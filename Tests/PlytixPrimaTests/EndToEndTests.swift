@@ -60,7 +60,7 @@ import PlytixPrimaTestSupport
         let manifest = try root.manifest(run)
         #expect(manifest.pipeline == "plytix-to-prima")
         #expect(manifest.runID == (run as NSString).lastPathComponent)
-        #expect(manifest.counts == RunCounts(read: 4, accepted: 2, rejected: 1, skipped: 1))
+        #expect(manifest.counts == RunCounts(read: 4, accepted: 2, rejected: 1, skipped: 1, new: 2))
         #expect(manifest.files.map(\.name) == ["items-0001.csv", "rejects.csv", "report.json"])
         #expect(manifest.files.map(\.kind) == ["items", "rejects", "report"])
         #expect(manifest.files[0].rows == 2)
@@ -124,7 +124,7 @@ import PlytixPrimaTestSupport
 
     @Test func chunksFollowRowsPerChunk() throws {
         let root = TempRoot("chunks")
-        root.writePipeline(yaml: DefaultPipeline.yaml.replacingOccurrences(of: "rows_per_chunk: 5000", with: "rows_per_chunk: 2"))
+        root.writePipeline(yaml: TempRoot.pipelineYAML.replacingOccurrences(of: "rows_per_chunk: 5000", with: "rows_per_chunk: 2"))
         var export = ExportBuilder()
         for i in 1...5 { export.add("C-\(i)") }
         root.drop("five.csv", export.bytes)
@@ -177,7 +177,9 @@ import PlytixPrimaTestSupport
         root.drop("no-hs-column.csv", ExportBuilder(headers: ExportBuilder.headers.filter { $0 != "HS Code" }).csv, age: 150)
         root.drop("truncated.csv.gz", Array(try gzip(good.bytes).dropLast(12)), age: 120)
         root.drop("empty.csv", "", age: 100)
-        root.drop("good-2.csv", good.bytes, age: 50)
+        var good2 = good
+        good2.add("OK-3")
+        root.drop("good-2.csv", good2.bytes, age: 50)
 
         let result = try CLI.run(["run", "--root", root.path, "--settle", "0"])
         #expect(result.status == 3)
@@ -202,7 +204,7 @@ import PlytixPrimaTestSupport
 
     @Test func configurationErrorsExitTwoBeforeClaimingAnything() throws {
         let root = TempRoot("config")
-        root.writePipeline(yaml: DefaultPipeline.yaml.replacingOccurrences(of: "    max_length: 60", with: "    max_lenght: 60"))
+        root.writePipeline(yaml: TempRoot.pipelineYAML.replacingOccurrences(of: "    max_length: 60", with: "    max_lenght: 60"))
         root.drop("a.csv", ExportBuilder().bytes)
         let result = try CLI.run(["run", "--root", root.path, "--settle", "0"])
         #expect(result.status == 2)
@@ -288,7 +290,7 @@ import PlytixPrimaTestSupport
 
     @Test func windows1252OutputRejectsWhatItCannotHold() throws {
         let root = TempRoot("cp1252")
-        root.writePipeline(yaml: DefaultPipeline.yaml.replacingOccurrences(of: "  encoding: utf-8               # utf-8 | windows-1252\n  byte_order_mark", with: "  encoding: windows-1252\n  byte_order_mark"))
+        root.writePipeline(yaml: TempRoot.pipelineYAML.replacingOccurrences(of: "  encoding: utf-8               # utf-8 | windows-1252\n  byte_order_mark", with: "  encoding: windows-1252\n  byte_order_mark"))
         var export = ExportBuilder()
         export.add("W-1", ["Label": "Café crème €5"])
         export.add("W-2", ["Label": "Łódź pillow"])
@@ -315,7 +317,7 @@ import PlytixPrimaTestSupport
         _ = try root.runOnce()
         let run = try #require(root.runs().first)
         let manifest = try root.manifest(run)
-        #expect(manifest.counts == RunCounts(read: 2, accepted: 2, rejected: 0, skipped: 0))
+        #expect(manifest.counts == RunCounts(read: 2, accepted: 2, rejected: 0, skipped: 0, new: 2))
         let items = parseCSV(try #require(root.text(run + "/items-0001.csv")))
         #expect(items[1][5] == "line one line two; still \"quoted\"")
     }

@@ -43,7 +43,7 @@ import PlytixPrimaTestSupport
         let run = try #require(root.runs().first)
         #expect(root.runs().count == 1)
         let manifest = try root.manifest(run)
-        #expect(manifest.counts == RunCounts(read: 70, accepted: 70, rejected: 0, skipped: 0))
+        #expect(manifest.counts == RunCounts(read: 70, accepted: 70, rejected: 0, skipped: 0, new: 70))
         #expect(manifest.source.bytes == Int64(bytes.count))
         let items = parseCSV(try #require(root.text(run + "/items-0001.csv")))
         #expect(items.dropFirst().map { $0[1] } == (1...70).map { "SLOW-\($0)" })
@@ -80,7 +80,7 @@ import PlytixPrimaTestSupport
 
     @Test func markerModeTakesAFileOnlyOnceItsDoneMarkerArrives() async throws {
         let root = TempRoot("watch-marker")
-        root.writePipeline(yaml: DefaultPipeline.yaml.replacingOccurrences(of: "input:\n", with: "input:\n  require_done_marker: true\n"))
+        root.writePipeline(yaml: TempRoot.pipelineYAML.replacingOccurrences(of: "input:\n", with: "input:\n  require_done_marker: true\n"))
         let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.3"])
         defer { watcher.kill() }
         try await watcher.started()
@@ -194,7 +194,7 @@ import PlytixPrimaTestSupport
     @Test func sigtermWithinTheGracePeriodFinishesTheRunAndClaimsNothingMore() async throws {
         let root = TempRoot("watch-grace")
         // A second pipeline, so that a settled file it would take is not held back by the busy one.
-        root.writePipeline("other", yaml: DefaultPipeline.yaml.replacingOccurrences(
+        root.writePipeline("other", yaml: TempRoot.pipelineYAML.replacingOccurrences(
             of: #"patterns: ["*.csv", "*.xml", "*.csv.gz", "*.xml.gz"]"#, with: #"patterns: ["*.dat"]"#))
         let sample = root.path + "/big.csv"
         try await generateSample(rows: 8000, to: sample)
@@ -232,31 +232,35 @@ import PlytixPrimaTestSupport
         let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.3"])
         defer { watcher.kill() }
         try await watcher.started()
-        var export = ExportBuilder()
-        for i in 1...5 { export.add("R-\(i)") }
+        // Five new products per drop: the same bytes twice would be a duplicate, and the same SKUs unchanged.
+        func export(_ batch: Int) -> [UInt8] {
+            var export = ExportBuilder()
+            for i in 1...5 { export.add("R\(batch)-\(i)") }
+            return export.bytes
+        }
         func itemChunks(_ file: String) throws -> [Int] {
             let run = try #require(root.runs().first { (try? root.manifest($0).source.name) == file })
             return try root.manifest(run).files.filter { $0.kind == "items" }.map(\.rows)
         }
 
-        root.drop("one.csv", export.bytes)
+        root.drop("one.csv", export(1))
         try await watcher.waitFor("published", file: "one.csv")
         #expect(try itemChunks("one.csv") == [5])
 
         try atomicWrite(root.path + "/pipelines/plytix-to-prima.yml",
-                        DefaultPipeline.yaml.replacingOccurrences(of: "rows_per_chunk: 5000", with: "rows_per_chunk: 2"))
+                        TempRoot.pipelineYAML.replacingOccurrences(of: "rows_per_chunk: 5000", with: "rows_per_chunk: 2"))
         let reloaded = try await watcher.waitFor("pipeline_reloaded")
         #expect(reloaded["pipeline"] == "plytix-to-prima")
-        root.drop("two.csv", export.bytes)
+        root.drop("two.csv", export(2))
         try await watcher.waitFor("published", file: "two.csv")
         #expect(try itemChunks("two.csv") == [2, 2, 1])
 
         try atomicWrite(root.path + "/pipelines/plytix-to-prima.yml",
-                        DefaultPipeline.yaml.replacingOccurrences(of: "    max_length: 60", with: "    max_lenght: 60"))
+                        TempRoot.pipelineYAML.replacingOccurrences(of: "    max_length: 60", with: "    max_lenght: 60"))
         let invalid = try await watcher.waitFor("pipeline_invalid")
         #expect(invalid["file"] == "plytix-to-prima.yml")
         #expect(invalid["error"]?.contains("max_lenght") == true)
-        root.drop("three.csv", export.bytes)
+        root.drop("three.csv", export(3))
         try await watcher.waitFor("published", file: "three.csv")
         #expect(try itemChunks("three.csv") == [2, 2, 1])
         // Reported once per version, not once per poll.
@@ -265,9 +269,9 @@ import PlytixPrimaTestSupport
         #expect(watcher.events("pipeline_reloaded").count == 1)
 
         // Fixed again: reloaded.
-        try atomicWrite(root.path + "/pipelines/plytix-to-prima.yml", DefaultPipeline.yaml)
+        try atomicWrite(root.path + "/pipelines/plytix-to-prima.yml", TempRoot.pipelineYAML)
         try await watcher.waitFor("pipeline_reloaded", count: 2)
-        root.drop("four.csv", export.bytes)
+        root.drop("four.csv", export(4))
         try await watcher.waitFor("published", file: "four.csv")
         #expect(try itemChunks("four.csv") == [5])
         #expect(try await watcher.stop() == 0)
@@ -403,7 +407,7 @@ import PlytixPrimaTestSupport
 
     @Test func differentPipelinesRunConcurrentlyAndABacklogGoesOldestFirst() async throws {
         let root = TempRoot("watch-backlog")
-        root.writePipeline("other", yaml: DefaultPipeline.yaml.replacingOccurrences(
+        root.writePipeline("other", yaml: TempRoot.pipelineYAML.replacingOccurrences(
             of: #"patterns: ["*.csv", "*.xml", "*.csv.gz", "*.xml.gz"]"#, with: #"patterns: ["*.dat"]"#))
         try await generateSample(rows: 6000, to: root.path + "/inbox/big.dat")
         // A backlog for the default pipeline: names in the opposite order to their times.
@@ -441,7 +445,7 @@ import PlytixPrimaTestSupport
 
     @Test func markersFollowAQuarantinedFileAndStayWithARolledBackOne() async throws {
         let root = TempRoot("watch-marker-fail")
-        root.writePipeline(yaml: DefaultPipeline.yaml.replacingOccurrences(of: "input:\n", with: "input:\n  require_done_marker: true\n"))
+        root.writePipeline(yaml: TempRoot.pipelineYAML.replacingOccurrences(of: "input:\n", with: "input:\n  require_done_marker: true\n"))
         let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.3", "--grace", "0"])
         defer { watcher.kill() }
         try await watcher.started()
@@ -469,7 +473,7 @@ import PlytixPrimaTestSupport
         // Plytix pushes the same file name on a schedule: the next export and its marker can
         // arrive while the previous one is still being processed.
         let root = TempRoot("watch-marker-reupload")
-        root.writePipeline(yaml: DefaultPipeline.yaml.replacingOccurrences(of: "input:\n", with: "input:\n  require_done_marker: true\n"))
+        root.writePipeline(yaml: TempRoot.pipelineYAML.replacingOccurrences(of: "input:\n", with: "input:\n  require_done_marker: true\n"))
         try await generateSample(rows: 6000, to: root.path + "/catalogue.csv")
         let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.3"])
         defer { watcher.kill() }

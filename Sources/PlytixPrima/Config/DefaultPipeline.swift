@@ -159,6 +159,15 @@ columns:
     type: url
     max_length: 255
 
+diff:
+  mode: full                    # full (Plytix "All products") | delta ("Updates only")
+  last_modified: Last modified  # a row older than what was last published is skipped as stale
+  last_modified_xml: last_modified
+  discontinue_statuses: [Archived]   # a known SKU exported with this status is discontinued
+  max_discontinue_share: 0.10   # a full export discontinuing more than 10% of the catalogue is held
+  max_update_share: 0.50        # ... or updating more than 50% of it
+  discontinued_status: DISCONTINUED
+
 output:
   delimiter: ","
   line_ending: crlf             # crlf | lf

@@ -11,6 +11,7 @@ public struct PipelineConfig: Sendable, Equatable {
     public var status: StatusSettings
     public var columns: [OutputColumn]
     public var output: OutputSettings
+    public var diff = DiffSettings()
 
     /// The output column that identifies a product (Prima's item code, from Plytix's SKU).
     public var keyColumnIndex: Int { columns.firstIndex(where: \.isKey) ?? 0 }
@@ -57,6 +58,30 @@ public struct FieldSource: Sendable, Hashable, CustomStringConvertible {
         }
         return result
     }
+}
+
+/// How a run compares the export with what Prima already has (the state store).
+public struct DiffSettings: Sendable, Equatable {
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Plytix "All products": a SKU published earlier but absent from the export is discontinued.
+        case full
+        /// Plytix "Updates only": absent SKUs are left as they are.
+        case delta
+    }
+
+    public var mode: Mode = .full
+    /// The export's modification time per product; a row older than what was published is stale.
+    public var lastModified: FieldSource? = FieldSource(csv: "Last modified", xml: "last_modified")
+    /// Statuses that discontinue a known SKU (Plytix `Archived`); other non-sales-ready rows leave it as it is.
+    public var discontinueStatuses: [String] = ["Archived"]
+    /// The mass-change guard: a full export that would discontinue more than this share of the
+    /// known catalogue, or update more than `maxUpdateShare`, is held for approval.
+    public var maxDiscontinueShare = 0.10
+    public var maxUpdateShare = 0.50
+    /// Written in the Status column of `discontinue-NNNN.csv`.
+    public var discontinuedStatus = "DISCONTINUED"
+
+    public init() {}
 }
 
 public enum InputFormat: String, Sendable, CaseIterable {

@@ -51,7 +51,8 @@ public enum PipelineLoader {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(file: path, key: "", line: nil, message: "the file is not UTF-8 text")
         }
-        let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        let file = FileSystem.lastComponent(of: path)
+        let name = file.hasSuffix("." + fileExtension) ? String(file.dropLast(fileExtension.count + 1)) : file
         return try parse(yaml: text, name: name, path: path)
     }
 
@@ -192,7 +193,7 @@ private struct PipelineParser {
     let file: String
 
     func parse(_ document: ConfigNode, name: String) throws(ConfigError) -> PipelineConfig {
-        let top = try document.mapping(allowed: ["version", "description", "input", "status", "columns", "output"])
+        let top = try document.mapping(allowed: ["version", "description", "input", "status", "columns", "output", "diff"])
         if let version = top["version"], try version.string() != "1" {
             throw version.error("only version 1 is understood by this plytix-prima")
         }
@@ -203,7 +204,36 @@ private struct PipelineParser {
         }
         let columns = try parseColumns(columnsNode)
         let output = try top["output"].map { (node) throws(ConfigError) in try parseOutput(node) } ?? OutputSettings()
-        return PipelineConfig(name: name, path: file, input: input, status: status, columns: columns, output: output)
+        var config = PipelineConfig(name: name, path: file, input: input, status: status, columns: columns, output: output)
+        if let diff = top["diff"] { config.diff = try parseDiff(diff) }
+        return config
+    }
+
+    func parseDiff(_ node: ConfigNode) throws(ConfigError) -> DiffSettings {
+        let keys = try node.mapping(allowed: [
+            "mode", "last_modified", "last_modified_xml", "discontinue_statuses", "max_discontinue_share", "max_update_share",
+            "discontinued_status",
+        ])
+        var diff = DiffSettings()
+        if let mode = keys["mode"] { diff.mode = try mode.choice(DiffSettings.Mode.self) }
+        if let source = keys["last_modified"] {
+            let name = try source.string()
+            diff.lastModified = name.isEmpty || name.lowercased() == "none"
+                ? nil : FieldSource(csv: name, xml: try keys["last_modified_xml"]?.nonEmptyString())
+        } else if let xml = keys["last_modified_xml"] {
+            diff.lastModified = FieldSource(csv: diff.lastModified?.csv ?? "Last modified", xml: try xml.nonEmptyString())
+        }
+        if let statuses = keys["discontinue_statuses"] { diff.discontinueStatuses = try statuses.strings() }
+        for (key, path) in [("max_discontinue_share", \DiffSettings.maxDiscontinueShare), ("max_update_share", \DiffSettings.maxUpdateShare)] {
+            guard let value = keys[key] else { continue }
+            let text = try value.string()
+            guard let share = Double(text), share >= 0, share <= 1 else {
+                throw value.error("expected a share between 0 and 1 (e.g. 0.10), found '\(text)'")
+            }
+            diff[keyPath: path] = share
+        }
+        if let status = keys["discontinued_status"] { diff.discontinuedStatus = try status.nonEmptyString() }
+        return diff
     }
 
     func parseInput(_ node: ConfigNode) throws(ConfigError) -> InputSettings {

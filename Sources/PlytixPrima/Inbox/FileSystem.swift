@@ -20,10 +20,28 @@ enum FileSystem {
     /// Creates `path` (and parents) if missing; fsyncs the parent of each folder it creates.
     static func makeDirectory(_ path: String) throws(OutputError) {
         if isDirectory(path) { return }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = parentPath(of: path)
         if !parent.isEmpty && parent != path { try makeDirectory(parent) }
         if mkdir(path, 0o755) != 0 && errno != EEXIST { throw OutputError.system("create folder \(path)", errno) }
         try syncDirectory(parent.isEmpty ? "." : parent)
+    }
+
+    /// The folder holding `path` (`""` for a bare name). Plain string logic: Foundation's
+    /// `deletingLastPathComponent` traps on some short relative paths on Linux.
+    static func parentPath(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
+        let parent = trimmed[..<slash]
+        return parent.isEmpty ? "/" : String(parent)
+    }
+
+    /// The last component of `path`.
+    static func lastComponent(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return String(trimmed) }
+        return String(trimmed[trimmed.index(after: slash)...])
     }
 
     /// Makes a rename or a creation in `path` durable.

@@ -85,12 +85,14 @@ public struct InboxClaim: Sendable {
     }
 
     /// Returns files claimed by dead workers to the inbox and removes their half-written runs.
-    static func recoverAbandoned(layout: RootLayout, worker: WorkerIdentity) -> [String] {
+    static func recoverAbandoned(layout: RootLayout, worker: WorkerIdentity, state: StateStore? = nil) -> [String] {
         var returned: [String] = []
         // Each dead worker's lock stays held until its leftovers are dealt with.
         for dead in WorkerIdentity.deadWorkers(layout: layout, except: worker.id) {
             let prefix = dead.id + separator
-            var allReturned = true
+            // First finish what it published but did not commit, so that its input, returned
+            // below, is recognised as already processed instead of being published twice.
+            var allReturned = CrashRecovery.settleDeltas(of: dead.id, layout: layout, state: state)
             for entry in FileSystem.list(layout.claims) where entry.hasPrefix(prefix) {
                 let claim = InboxClaim(name: String(entry.dropFirst(prefix.count)), path: layout.claims + "/" + entry, layout: layout)
                 if (try? claim.release()) != nil { returned.append(claim.name) } else { allReturned = false }

@@ -21,4 +21,10 @@ public struct RootLayout: Sendable, Equatable {
     public var staging: String { outbox + "/.staging" }
 
     public func outbox(pipeline: String) -> String { outbox + "/" + pipeline }
+    /// The state store (`plytix-prima.sqlite`) and the state deltas of runs being committed.
+    public var state: String { root + "/state" }
+    public var pendingDeltas: String { state + "/pending" }
+    /// Runs held by the mass-change guard: complete, not published, awaiting approve or discard.
+    public var held: String { outbox + "/.held" }
+    public var heldDeltas: String { state + "/held" }
 }

@@ -11,14 +11,17 @@ struct CSVLineEncoder: Sendable {
         self.encoding = encoding
     }
 
-    func append(_ values: some Sequence<String>, to out: inout [UInt8]) {
-        var first = true
-        for value in values {
-            if !first { out.append(delimiter) }
-            first = false
+    /// Appends one line; returns where field `marked` starts in `out`, when asked for.
+    @discardableResult
+    func append(_ values: some Sequence<String>, to out: inout [UInt8], marking marked: Int? = nil) -> Int? {
+        var markedStart: Int?
+        for (index, value) in values.enumerated() {
+            if index > 0 { out.append(delimiter) }
+            if index == marked { markedStart = out.count }
             appendField(value, to: &out)
         }
         out.append(contentsOf: lineEnding)
+        return markedStart
     }
 
     func line(_ values: some Sequence<String>) -> [UInt8] {

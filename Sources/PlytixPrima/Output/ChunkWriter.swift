@@ -16,7 +16,8 @@ final class ChunkWriter {
     private let prefix: String
     private let kind: String
     private let settings: OutputSettings
-    private let encoder: CSVLineEncoder
+    let encoder: CSVLineEncoder
+    private let alwaysWritesFirstChunk: Bool
     private let headerLine: [UInt8]
     private var current: DurableFileWriter?
     private var currentName = ""
@@ -26,7 +27,8 @@ final class ChunkWriter {
     private let syncer = BackgroundSync()
     private(set) var totalRows = 0
 
-    init(directory: String, prefix: String, kind: String, headers: [String], settings: OutputSettings) {
+    init(directory: String, prefix: String, kind: String, headers: [String], settings: OutputSettings, alwaysWritesFirstChunk: Bool = true) {
+        self.alwaysWritesFirstChunk = alwaysWritesFirstChunk
         self.directory = directory
         self.prefix = prefix
         self.kind = kind
@@ -60,7 +62,7 @@ final class ChunkWriter {
     /// Closes the last chunk; returns every chunk written, in order. A run always has its first
     /// chunk, header only when no row was accepted, so the importer's input is never missing.
     func finish() throws(OutputError) -> [OutputFile] {
-        if files.isEmpty && current == nil { try openNext() }
+        if alwaysWritesFirstChunk && files.isEmpty && current == nil { try openNext() }
         try closeCurrent()
         syncer.finish()
         return files
@@ -81,5 +83,6 @@ final class ChunkWriter {
         syncer.submit(writer.path)
         files.append(OutputFile(name: currentName, kind: kind, rows: currentRows, sha256: sha256, bytes: bytes))
         current = nil
+        if files.count == 1 && kind == "items" { CrashPoint.afterFirstChunk.reach() }
     }
 }

@@ -22,6 +22,9 @@ struct RunReport: Encodable {
     /// Optional pipeline fields the export does not carry; their Prima columns stay empty.
     var absentFields: [String]
     var distinctSKUs: Int
+    var diff: DiffReport
+    /// Why the mass-change guard held the run, if it did.
+    var heldReason: String?
     var files: [OutputFile]
 
     enum CodingKeys: String, CodingKey {
@@ -30,6 +33,7 @@ struct RunReport: Encodable {
         case firstPassSeconds = "read_and_validate_seconds"
         case counts, rejectsByRule = "rejects_by_rule", skippedByStatus = "skipped_by_status"
         case unexpectedStatuses = "unexpected_statuses", absentFields = "absent_fields", distinctSKUs = "distinct_skus", files
+        case diff, heldReason = "held_reason"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -50,6 +54,8 @@ struct RunReport: Encodable {
         try container.encode(unexpectedStatuses, forKey: .unexpectedStatuses)
         try container.encode(absentFields, forKey: .absentFields)
         try container.encode(distinctSKUs, forKey: .distinctSKUs)
+        try container.encode(diff, forKey: .diff)
+        try container.encodeIfPresent(heldReason, forKey: .heldReason)
         try container.encode(files, forKey: .files)
     }
 

@@ -7,6 +7,8 @@ public struct InputLayout: Sendable, Equatable {
     public let requiredFields: Set<Int>
     public let keyField: Int
     public let statusField: Int
+    /// The export's per-product modification time, when the pipeline reads one (optional column).
+    public let lastModifiedField: Int?
     /// Per output column, the index of the field it reads (value or relationship), if any.
     public let columnFields: [Int?]
 
@@ -21,6 +23,7 @@ public struct InputLayout: Sendable, Equatable {
         let keyField = index(of: keySource)
         let statusField = index(of: config.status.source)
         var required: Set<Int> = [keyField, statusField]
+        self.lastModifiedField = config.diff.lastModified.map { index(of: $0) }
         var columnFields: [Int?] = []
         for column in config.columns {
             switch column.value {

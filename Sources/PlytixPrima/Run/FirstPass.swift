@@ -11,8 +11,8 @@ enum ReaderMessage: Sendable {
 /// One row after the per-row stages, ready for the spool.
 enum MappedRow: Sendable {
     case unreadable(RowFault)
-    /// Accepted, already encoded as its final import line.
-    case accepted(line: Int, sku: String, encoded: [UInt8])
+    /// Accepted, already encoded as its final import line and hashed.
+    case accepted(AcceptedRow)
     case rejected([RejectReason], line: Int, sku: String)
     case skipped(line: Int, sku: String, status: String)
 }
@@ -61,6 +61,7 @@ final class FirstPassPipeline: Sendable {
             start("mapper") {
                 defer { remaining.tick() }
                 let encoder = CSVLineEncoder(delimiter: config.output.delimiter, lineEnding: config.output.lineEnding, encoding: config.output.encoding)
+                let actionColumn = config.columns.firstIndex { $0.value == .action }
                 var mappers: [InputFormat: ItemMasterMapper] = [:]
                 while let item = rows.receive() {
                     let result: MappedMessage
@@ -70,7 +71,7 @@ final class FirstPassPipeline: Sendable {
                     case .batch(let format, let outcomes):
                         let mapper = mappers[format] ?? ItemMasterMapper(config: config, format: format)
                         mappers[format] = mapper
-                        result = .rows(outcomes.map { Self.map($0, mapper: mapper, encoder: encoder) })
+                        result = .rows(outcomes.map { Self.map($0, mapper: mapper, encoder: encoder, actionColumn: actionColumn) })
                     case .finished(let sha256, let bytes):
                         result = .finished(sha256: sha256, bytes: bytes)
                     case .failed(let fault):
@@ -116,7 +117,7 @@ final class FirstPassPipeline: Sendable {
         thread.start()
     }
 
-    private static func map(_ outcome: ReadOutcome, mapper: ItemMasterMapper, encoder: CSVLineEncoder) -> MappedRow {
+    private static func map(_ outcome: ReadOutcome, mapper: ItemMasterMapper, encoder: CSVLineEncoder, actionColumn: Int?) -> MappedRow {
         switch outcome {
         case .rejected(let fault):
             return .unreadable(fault)
@@ -126,8 +127,10 @@ final class FirstPassPipeline: Sendable {
             case .accepted(let record):
                 var line: [UInt8] = []
                 line.reserveCapacity(2048)
-                encoder.append(record.values, to: &line)
-                return .accepted(line: record.line, sku: record.sku, encoded: line)
+                let actionOffset = encoder.append(record.values, to: &line, marking: actionColumn)
+                return .accepted(AcceptedRow(
+                    line: record.line, sku: record.sku, encoded: line, hash: RecordHash(line: line), actionOffset: actionOffset,
+                    modified: mapper.modified(of: row)))
             case .rejected(let reasons):
                 return .rejected(reasons, line: row.line, sku: sku)
             case .skipped(let status):

@@ -5,6 +5,10 @@ public struct FileOutcome: Sendable {
     public enum Result: Sendable {
         case published(runDirectory: String, runID: String, counts: RunCounts, rejectsByRule: [String: Int])
         case quarantined(FileFault, movedTo: String)
+        /// Held by the mass-change guard: staged in `outbox/.held/`, state untouched.
+        case held(runID: String, reason: String, heldAt: String)
+        /// The same content was processed before (by `earlierRun`): archived, nothing published.
+        case duplicate(earlierRun: String)
         /// Stopped by a shutdown before publishing: nothing published, the file is back in the inbox.
         case rolledBack
         /// Our failure (disk full, outbox not writable): the file went back to the inbox.
@@ -28,6 +32,10 @@ public struct FileOutcome: Sendable {
             return "\(name): FAILED: \(message)"
         case .rolledBack:
             return "\(name): stopped before publishing; returned to the inbox, nothing published"
+        case .held(let runID, let reason, let heldAt):
+            return "\(name): HELD run \(runID): \(reason); approve with `plytix-prima approve \(runID)` or drop with `plytix-prima discard \(runID)` (staged in \(heldAt))"
+        case .duplicate(let earlier):
+            return "\(name): duplicate of the file processed in run \(earlier); archived, nothing published"
         }
     }
 }
@@ -41,11 +49,14 @@ public struct InboxRunResult: Sendable {
     public var unmatched: [String] = []
     /// Files returned to the inbox from workers that died mid-run.
     public var recovered: [String] = []
+    /// Files left in the inbox because their pipeline has a held run (name, pipeline).
+    public var blockedByHeldRun: [(name: String, pipeline: String)] = []
 
-    /// 0: all processed; 3: a file was quarantined; 1: another failure.
+    /// 0: all processed; 3: a file was quarantined; 4: a run was held; 1: another failure.
     public var exitCode: Int32 {
         if outcomes.contains(where: { if case .quarantined = $0.result { true } else { false } }) { return ExitStatus.quarantined }
         if outcomes.contains(where: { if case .failed = $0.result { true } else { false } }) { return ExitStatus.failure }
+        if outcomes.contains(where: { if case .held = $0.result { true } else { false } }) { return ExitStatus.held }
         return ExitStatus.success
     }
 }
@@ -59,6 +70,8 @@ public enum ExitStatus {
     public static let usage: Int32 = 2
     /// At least one file was quarantined.
     public static let quarantined: Int32 = 3
+    /// A run was held by the mass-change guard (`status`, then `approve` or `discard`).
+    public static let held: Int32 = 4
 }
 
 /// A whole-inbox problem found before anything is claimed (exit 2).
@@ -93,18 +106,31 @@ public struct InboxRun: Sendable {
         }
         var result = InboxRunResult()
         let plan = try scan(&result)
+        let state: StateStore
+        do { state = try StateStore.open(layout: layout) } catch {
+            throw InboxError(message: "\(error)")
+        }
         let worker: WorkerIdentity
         do { worker = try WorkerIdentity(layout: layout) } catch {
             throw InboxError(message: "cannot register this worker: \(error)")
         }
-        result.recovered = InboxClaim.recoverAbandoned(layout: layout, worker: worker)
+        result.recovered = InboxClaim.recoverAbandoned(layout: layout, worker: worker, state: state)
         for name in result.recovered { log(OneLine.text("\(name): returned to the inbox from a worker that stopped mid-run")) }
         // Files a dead worker held are back in the inbox: take them in this pass too.
         let ready = result.recovered.isEmpty ? plan : try scan(&result)
+        var held = HeldRuns.pipelines(layout: layout)
         for (index, entry) in ready.enumerated() {
-            guard let outcome = process(entry.name, pipeline: entry.pipeline, worker: worker, sequence: index) else { continue }
+            // Later exports of a pipeline wait behind its held run: state changes apply in export order.
+            if held.contains(entry.pipeline.name) {
+                result.blockedByHeldRun.append((entry.name, entry.pipeline.name))
+                continue
+            }
+            let marker = entry.pipeline.input.requireDoneMarker ? ArrivalTracker.marker(for: entry.name, among: Set(FileSystem.list(layout.inbox))) : nil
+            let processor = FileProcessor(layout: layout, worker: worker, state: state, now: now)
+            guard let outcome = processor.process(entry.name, marker: marker, pipeline: entry.pipeline, sequence: index) else { continue }
             log(outcome.summary)
             result.outcomes.append(outcome)
+            if case .held = outcome.result { held.insert(entry.pipeline.name) }
         }
         return result
     }
@@ -141,18 +167,19 @@ public struct InboxRun: Sendable {
         ready.sort { ($0.stat.modified, $0.stat.name) < ($1.stat.modified, $1.stat.name) }
         return ready.map { ($0.stat.name, $0.pipeline) }
     }
-
-    private func process(_ name: String, pipeline: PipelineConfig, worker: WorkerIdentity, sequence: Int) -> FileOutcome? {
-        let marker = pipeline.input.requireDoneMarker ? ArrivalTracker.marker(for: name, among: Set(FileSystem.list(layout.inbox))) : nil
-        return FileProcessor(layout: layout, worker: worker, now: now).process(name, marker: marker, pipeline: pipeline, sequence: sequence)
-    }
 }
 
-/// One inbox file through one pipeline: claim, stage, publish, archive; or quarantine when the
-/// file is broken, or give it back when the failure is ours. `run` and `watch` share it.
+/// One inbox file through one pipeline: claim, stage and diff, publish, commit state, archive;
+/// or hold it, recognise it as a duplicate, quarantine it when it is broken, or give it back
+/// when the failure is ours. `run` and `watch` share it.
+///
+/// State never runs ahead of the outbox: the run's state delta is made durable first, then the
+/// run folder is renamed into place, then the delta is committed. A crash in between leaves a
+/// delta that the next start commits (published) or drops (not published).
 struct FileProcessor: Sendable {
     let layout: RootLayout
     let worker: WorkerIdentity
+    let state: StateStore?
     let now: @Sendable () -> Date
 
     /// `nil` when another worker claimed the file first.
@@ -168,19 +195,23 @@ struct FileProcessor: Sendable {
             return outcome(name, pipeline, .failed("cannot claim the file: \(error); it stays in the inbox"))
         }
         claimed(claim)
+        CrashPoint.afterClaim.reach()
         let startedAt = now()
-        let staging = layout.staging + "/\(worker.id)-\(sequence)"
+        let stagingName = "\(worker.id)-\(sequence)"
+        let staging = layout.staging + "/" + stagingName
         let stamp = String(RunID.make(startedAt: startedAt, sourceSHA256: "").dropLast())
         do {
             FileSystem.removeTree(staging)
             try FileSystem.makeDirectory(staging)
+            if state != nil { try FileSystem.makeDirectory(layout.pendingDeltas) }
         } catch {
             return outcome(name, pipeline, .failed(returned(claim, after: "\(error)")))
         }
         let staged: StagedRun
         do {
             staged = try RunProcessor(config: pipeline).stage(
-                inputPath: claim.path, sourceName: name, startedAt: startedAt, into: staging, control: control)
+                inputPath: claim.path, sourceName: name, startedAt: startedAt, into: staging, control: control,
+                state: state, deltaPrefix: state.map { _ in layout.pendingDeltas + "/" + stagingName })
         } catch {
             FileSystem.removeTree(staging)
             switch error {
@@ -202,21 +233,77 @@ struct FileProcessor: Sendable {
                 }
             }
         }
+        if let earlier = staged.duplicateOf {
+            FileSystem.removeTree(staging)
+            try? state?.record(RunRecord(
+                runID: staged.runID, pipeline: pipeline.name, sourceName: name, sourceSHA256: staged.source.sha256,
+                status: .duplicate, counts: RunCounts(), createdAt: startedAt, note: "same content as run \(earlier)"))
+            return archived(claim, stamp: stamp, outcome(name, pipeline, .duplicate(earlierRun: earlier)))
+        }
+        if let reason = staged.heldReason {
+            return hold(staged, reason: reason, claim: claim, stamp: stamp, pipeline: pipeline)
+        }
+        CrashPoint.beforePublish.reach()
         let published: String
         do {
             published = try RunPublisher.publish(staged, layout: layout)
         } catch {
             FileSystem.removeTree(staging)
+            if let delta = staged.deltaPath { unlink(delta) }
             return outcome(name, pipeline, .failed(returned(claim, after: "\(error)")))
         }
+        CrashPoint.afterPublish.reach()
+        if let state, let delta = staged.deltaPath {
+            do {
+                try state.apply(deltaAt: delta)
+                unlink(delta)
+            } catch {
+                return archived(claim, stamp: stamp, outcome(name, pipeline, .failed(
+                    "the run was published to \(published), but committing it to the state store failed (\(error)); the next start completes it from \(delta)")))
+            }
+        }
+        CrashPoint.afterCommit.reach()
+        let result = archived(claim, stamp: stamp, outcome(name, pipeline, .published(
+            runDirectory: published, runID: staged.runID, counts: staged.counts, rejectsByRule: staged.rejectsByRule)))
+        CrashPoint.afterArchive.reach()
+        return result
+    }
+
+    /// Keeps a run the guard stopped: complete in `outbox/.held/<pipeline>/`, its delta beside
+    /// the state store, the input archived; `approve` publishes it, `discard` drops it.
+    private func hold(_ staged: StagedRun, reason: String, claim: InboxClaim, stamp: String, pipeline: PipelineConfig) -> FileOutcome {
+        let heldFolder = layout.held + "/" + pipeline.name
+        let target = heldFolder + "/" + staged.runID
+        do {
+            try FileSystem.makeDirectory(heldFolder)
+            try FileSystem.makeDirectory(layout.heldDeltas)
+            if let delta = staged.deltaPath {
+                try FileSystem.rename(delta, to: layout.heldDeltas + "/" + staged.runID + ".delta")
+            }
+            try FileSystem.rename(staged.directory, to: target)
+            try FileSystem.syncDirectory(heldFolder)
+            if var record = staged.record {
+                record.status = .held
+                record.counts = staged.counts
+                record.note = reason
+                try state?.record(record)
+            }
+        } catch {
+            FileSystem.removeTree(staged.directory)
+            return outcome(claim.name, pipeline, .failed(returned(claim, after: "the run was to be held (\(reason)) but could not be: \(error)")))
+        }
+        return archived(claim, stamp: stamp, outcome(claim.name, pipeline, .held(runID: staged.runID, reason: reason, heldAt: target)))
+    }
+
+    /// Archives the input after its run is settled; a failure to archive is reported, not hidden.
+    private func archived(_ claim: InboxClaim, stamp: String, _ settled: FileOutcome) -> FileOutcome {
         do {
             _ = try claim.archive(stamp: stamp)
+            return settled
         } catch {
-            return outcome(name, pipeline, .failed(
-                "the run was published to \(published), but the input could not be archived (\(error)); it stays at \(claim.path) so it is not published twice: move it to \(layout.archive)/ by hand"))
+            return FileOutcome(name: settled.name, pipeline: settled.pipeline, result: .failed(
+                "\(settled.summary); but the input could not be archived (\(error)); it stays at \(claim.path) so it is not processed twice: move it to \(layout.archive)/ by hand"))
         }
-        return outcome(name, pipeline, .published(
-            runDirectory: published, runID: staged.runID, counts: staged.counts, rejectsByRule: staged.rejectsByRule))
     }
 
     /// Gives the claim back and says where the file now is.

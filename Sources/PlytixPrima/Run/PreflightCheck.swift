@@ -42,7 +42,7 @@ public struct PreflightCheck: Sendable {
         let scratch = FileManager.default.temporaryDirectory.path + "/plytix-prima-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         do { try FileSystem.makeDirectory(scratch) } catch { throw .output(error) }
         defer { FileSystem.removeTree(scratch) }
-        let name = (path as NSString).lastPathComponent
+        let name = FileSystem.lastComponent(of: path)
         let staged: StagedRun
         do {
             staged = try RunProcessor(config: pipeline).stage(inputPath: path, sourceName: name, startedAt: now, into: scratch)

@@ -1,18 +1,32 @@
 public import Foundation
 
-/// Row counts of one run. Always `read = accepted + rejected + skipped`, and `accepted`
-/// equals the rows in the items files.
+/// Row counts of one run. Always `read = new + updated + unchanged + rejected + skipped`;
+/// `accepted = new + updated + unchanged` (valid sales-ready rows) and the items files hold the
+/// new and updated rows. Stale rows are counted among the skipped ones.
 public struct RunCounts: Sendable, Equatable, Codable {
     public var read = 0
     public var accepted = 0
     public var rejected = 0
     public var skipped = 0
+    public var new = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var discontinued = 0
+    public var stale = 0
 
-    public init(read: Int = 0, accepted: Int = 0, rejected: Int = 0, skipped: Int = 0) {
+    public init(
+        read: Int = 0, accepted: Int = 0, rejected: Int = 0, skipped: Int = 0, new: Int = 0, updated: Int = 0,
+        unchanged: Int = 0, discontinued: Int = 0, stale: Int = 0
+    ) {
         self.read = read
         self.accepted = accepted
         self.rejected = rejected
         self.skipped = skipped
+        self.new = new
+        self.updated = updated
+        self.unchanged = unchanged
+        self.discontinued = discontinued
+        self.stale = stale
     }
 }
 
@@ -23,7 +37,7 @@ public struct SourceInfo: Sendable, Equatable, Codable {
     public var bytes: Int64
 }
 
-/// A run fully written to its staging folder, ready to publish.
+/// A run fully written to its staging folder, ready to publish (or to hold).
 public struct StagedRun: Sendable {
     public var runID: String
     public var pipeline: String
@@ -32,6 +46,13 @@ public struct StagedRun: Sendable {
     public var files: [OutputFile]
     public var counts: RunCounts
     public var rejectsByRule: [String: Int]
+    /// The state changes to commit once the run is published.
+    var deltaPath: String?
+    var record: RunRecord?
+    /// Set when the mass-change guard holds the run: why.
+    public var heldReason: String?
+    /// Set when the same content was processed before: that run's id. Nothing was staged.
+    public var duplicateOf: String?
 }
 
 /// Why a run could not be staged.
@@ -51,8 +72,12 @@ public struct RunProcessor: Sendable {
 
     public init(config: PipelineConfig) { self.config = config }
 
+    /// Reads, validates and diffs one export into `directory`. With a state store, the run is
+    /// compared with what was published before and its state delta is written to `deltaPrefix`
+    /// followed by `~<run-id>.delta`.
     public func stage(
-        inputPath: String, sourceName: String, startedAt: Date, into directory: String, control: RunControl = RunControl()
+        inputPath: String, sourceName: String, startedAt: Date, into directory: String, control: RunControl = RunControl(),
+        state: StateStore? = nil, deltaPrefix: String? = nil
     ) throws(RunFailure) -> StagedRun {
         let spoolPath = directory + "/.rows.spool"
         defer { try? FileManager.default.removeItem(atPath: spoolPath) }
@@ -70,13 +95,24 @@ public struct RunProcessor: Sendable {
         var source = firstPass.source
         source.name = sourceName
         do {
-            let staged = try writeOutputs(firstPass, source: source, runID: runID, startedAt: startedAt, directory: directory, spoolPath: spoolPath, control: control)
+            if let state, let earlier = try state.runForProcessedFile(pipeline: config.name, sha256: source.sha256) {
+                return StagedRun(
+                    runID: runID, pipeline: config.name, directory: directory, source: source, files: [], counts: RunCounts(),
+                    rejectsByRule: [:], duplicateOf: earlier)
+            }
+            let view = try state.map { store in try StateView(store: store, pipeline: config.name) }
+            let deltaPath = deltaPrefix.map { "\($0)~\(runID).delta" }
+            let staged = try writeOutputs(
+                firstPass, source: source, runID: runID, startedAt: startedAt, directory: directory, spoolPath: spoolPath,
+                control: control, state: view, deltaPath: deltaPath)
             guard let staged else { throw RunFailure.cancelled }
             return staged
         } catch let failure as RunFailure {
             throw failure
         } catch let error as OutputError {
             throw .output(error)
+        } catch let error as StateError {
+            throw .output(OutputError("state store: \(error)"))
         } catch {
             throw .output(OutputError("\(error)"))
         }
@@ -117,9 +153,9 @@ public struct RunProcessor: Sendable {
                             // A malformed row that still names its SKU makes that SKU ambiguous too.
                             result.index.record(fault.sku, line: fault.line)
                             try spool.appendUnreadable(fault)
-                        case .accepted(let line, let sku, let encoded):
-                            result.index.record(sku, line: line)
-                            try spool.appendAccepted(line: line, sku: sku, encoded: encoded)
+                        case .accepted(let row):
+                            result.index.record(row.sku, line: row.line)
+                            try spool.appendAccepted(row)
                         case .rejected(let reasons, let line, let sku):
                             result.index.record(sku, line: line)
                             try spool.appendRejected(reasons)
@@ -148,22 +184,35 @@ public struct RunProcessor: Sendable {
 
     private func writeOutputs(
         _ firstPass: FirstPassResult, source: SourceInfo, runID: String, startedAt: Date, directory: String, spoolPath: String,
-        control: RunControl
-    ) throws(OutputError) -> StagedRun? {
+        control: RunControl, state: StateView?, deltaPath: String?
+    ) throws -> StagedRun? {
         let layout = InputLayout(config: config)
         let keyColumn = config.columns[config.keyColumnIndex].header
         let keyField = firstPass.format == .xml ? layout.fields[layout.keyField].xml : layout.fields[layout.keyField].csv
         let items = ChunkWriter(
             directory: directory, prefix: "items", kind: "items", headers: config.columns.map(\.header), settings: config.output)
+        let discontinued = ChunkWriter(
+            directory: directory, prefix: "discontinue", kind: "discontinue", headers: [keyColumn, "Status"], settings: config.output,
+            alwaysWritesFirstChunk: false)
         let rejects = try RejectWriter(path: directory + "/rejects.csv", sourceFile: source.name)
+        let record = RunRecord(
+            runID: runID, pipeline: config.name, sourceName: source.name, sourceSHA256: source.sha256, status: .published,
+            counts: RunCounts(), createdAt: startedAt)
+        let delta = try deltaPath.map { path throws(OutputError) in try StateDeltaWriter(path: path, run: record) }
+        var diff = DiffReport()
         var counts = RunCounts()
         var byRule: [String: Int] = [:]
         var skippedByStatus: [String: Int] = [:]
+        let discontinueStatuses = Set(config.diff.discontinueStatuses.map { $0.lowercased() })
 
         func reject(_ reasons: [RejectReason]) throws(OutputError) {
+            var openedRules: Set<RuleCode> = []
             for reason in reasons {
                 try rejects.append(reason)
                 byRule[reason.rule.rawValue, default: 0] += 1
+                if !reason.sku.isEmpty, openedRules.insert(reason.rule).inserted {
+                    try delta?.openReject(sku: reason.sku, rule: reason.rule)
+                }
             }
             counts.rejected += 1
         }
@@ -174,28 +223,64 @@ public struct RunProcessor: Sendable {
                 reason: "SKU \(quoted(sku)) occurs \(entry.count) times in this export (first on line \(entry.firstLine)); it is unclear which row is right, so every occurrence is held back.",
                 primaColumn: keyColumn)
         }
+        func discontinue(_ sku: String) throws(OutputError) {
+            try discontinued.append(encodedLine: items.encoder.line([sku, config.diff.discontinuedStatus]))
+            try delta?.discontinue(sku)
+            counts.discontinued += 1
+        }
 
         let spool = try RowSpoolReader(path: spoolPath)
-        while let record = try spool.next() {
+        while let entry = try spool.next() {
             if counts.read % 4096 == 0 && control.isCancelled { return nil }
             counts.read += 1
-            switch record {
-            case .accepted(let line, let sku, let encoded):
-                if let duplicate = duplicate(sku, line: line) {
+            switch entry {
+            case .accepted(var row):
+                if let duplicate = duplicate(row.sku, line: row.line) {
                     try reject([duplicate])
-                } else {
-                    try items.append(encodedLine: encoded)
-                    counts.accepted += 1
+                    continue
                 }
+                let known = state?.catalogue.entry(for: row.sku)
+                if let known, known.active, let modified = row.modified, known.modified != Int64.min, modified < known.modified {
+                    counts.skipped += 1
+                    counts.stale += 1
+                    diff.noteStale(row.sku, line: row.line)
+                    continue
+                }
+                counts.accepted += 1
+                if state?.openRejectSKUs.contains(row.sku) == true { try delta?.closeRejects(sku: row.sku) }
+                if let known, known.active, known.hash == row.hash {
+                    counts.unchanged += 1
+                    continue
+                }
+                let isUpdate = known?.active == true
+                if isUpdate {
+                    counts.updated += 1
+                    // Same record layout, one byte: `A` (add) becomes `U` (update).
+                    if let offset = row.actionOffset { row.encoded[offset] = UInt8(ascii: "U") }
+                    if diff.wantsChangedColumns, let state, let before = try state.store.publishedLine(pipeline: config.name, sku: row.sku) {
+                        diff.noteUpdate(row.sku, columns: changedColumns(before: before, after: row.encoded))
+                    } else {
+                        diff.noteUpdate(row.sku, columns: nil)
+                    }
+                } else {
+                    counts.new += 1
+                }
+                try items.append(encodedLine: row.encoded)
+                var published = row.encoded
+                if let offset = row.actionOffset { published[offset] = UInt8(ascii: "A") }
+                try delta?.upsert(row, line: published)
             case .rejected(let reasons):
                 let first = reasons[0]
                 try reject(reasons + [duplicate(first.sku, line: first.line)].compactMap { $0 })
             case .skipped(let line, let sku, let status):
                 if let duplicate = duplicate(sku, line: line) {
                     try reject([duplicate])
-                } else {
-                    counts.skipped += 1
-                    skippedByStatus[status, default: 0] += 1
+                    continue
+                }
+                counts.skipped += 1
+                skippedByStatus[status, default: 0] += 1
+                if discontinueStatuses.contains(status.lowercased()), state?.catalogue.entry(for: sku)?.active == true {
+                    try discontinue(sku)
                 }
             case .unreadable(let fault):
                 try reject([RejectReason(
@@ -203,24 +288,125 @@ public struct RunProcessor: Sendable {
                     + [duplicate(fault.sku, line: fault.line)].compactMap { $0 })
             }
         }
+        // A full export lists every product: one published earlier and absent now is discontinued.
+        if config.diff.mode == .full, let state {
+            try state.store.forEachActiveSKU(pipeline: config.name) { sku in
+                if firstPass.index.entry(for: sku) == nil { try discontinue(sku) }
+            }
+        }
 
         var files = try items.finish()
+        files += try discontinued.finish()
         files.append(try rejects.finish())
+        let heldReason = state.flatMap { massChangeReason(counts: counts, known: $0.catalogue.activeCount) }
         let report = RunReport(
             runID: runID, pipeline: config.name, source: source, format: firstPass.format.rawValue,
             compressed: firstPass.compressed, delimiter: firstPass.delimiter, startedAt: startedAt, finishedAt: Date(),
             firstPassSeconds: firstPass.finishedAt.timeIntervalSince(startedAt),
             counts: counts, rejectsByRule: byRule, skippedByStatus: skippedByStatus,
             unexpectedStatuses: unexpectedStatuses(in: skippedByStatus), absentFields: firstPass.absentFields,
-            distinctSKUs: firstPass.index.distinctCount, files: files)
+            distinctSKUs: firstPass.index.distinctCount, diff: diff, heldReason: heldReason, files: files)
         let reportFile = try report.write(to: directory)
         files.append(reportFile)
         // Everything the manifest names must be on disk before the manifest says so.
         for file in files { try FileSystem.syncFile(directory + "/" + file.name) }
         let manifest = RunManifest(runID: runID, pipeline: config.name, createdAt: Date(), source: source, files: files, counts: counts)
         try manifest.write(to: directory)
+        try delta?.finish(counts: counts)
+        var finalRecord = record
+        finalRecord.counts = counts
         return StagedRun(
-            runID: runID, pipeline: config.name, directory: directory, source: source, files: files, counts: counts, rejectsByRule: byRule)
+            runID: runID, pipeline: config.name, directory: directory, source: source, files: files, counts: counts,
+            rejectsByRule: byRule, deltaPath: deltaPath, record: finalRecord, heldReason: heldReason)
+    }
+
+    /// The mass-change guard: a full export that would discontinue or update too much of the
+    /// known catalogue is held for a person to approve (a half-exported catalogue must never
+    /// discontinue half of Prima).
+    func massChangeReason(counts: RunCounts, known: Int) -> String? {
+        guard config.diff.mode == .full, known > 0 else { return nil }
+        let discontinueShare = Double(counts.discontinued) / Double(known)
+        let updateShare = Double(counts.updated) / Double(known)
+        func percent(_ share: Double) -> String { String(format: "%.1f%%", share * 100) }
+        if discontinueShare > config.diff.maxDiscontinueShare {
+            return "the export would discontinue \(counts.discontinued) of \(known) known products (\(percent(discontinueShare)), more than the \(percent(config.diff.maxDiscontinueShare)) allowed): it may be a partial export"
+        }
+        if updateShare > config.diff.maxUpdateShare {
+            return "the export would update \(counts.updated) of \(known) known products (\(percent(updateShare)), more than the \(percent(config.diff.maxUpdateShare)) allowed)"
+        }
+        return nil
+    }
+
+    /// Headers of the columns whose values differ between two encoded lines.
+    func changedColumns(before: [UInt8], after: [UInt8]) -> [String] {
+        let delimiter = Character(UnicodeScalar(config.output.delimiter))
+        let old = parseLine(before, delimiter: delimiter), new = parseLine(after, delimiter: delimiter)
+        let actionColumn = config.columns.firstIndex { $0.value == .action }
+        return config.columns.indices.compactMap { index in
+            guard index != actionColumn else { return nil }
+            let a = index < old.count ? old[index] : "", b = index < new.count ? new[index] : ""
+            return a == b ? nil : config.columns[index].header
+        }
+    }
+
+    private func parseLine(_ bytes: [UInt8], delimiter: Character) -> [String] {
+        let text = config.output.encoding == .utf8 ? String(decoding: bytes, as: UTF8.self) : (Windows1252.decode(bytes) ?? "")
+        var cells: [String] = [], cell = "", inQuotes = false, previousQuote = false
+        for character in text {
+            if inQuotes {
+                if character == "\"" { inQuotes = false; previousQuote = true } else { cell.append(character) }
+                continue
+            }
+            if character == "\"" {
+                if previousQuote { cell.append("\"") }
+                inQuotes = true
+            } else if character == delimiter {
+                cells.append(cell); cell = ""
+            } else if character != "\r\n" && character != "\n" && character != "\r" {
+                cell.append(character)
+            }
+            previousQuote = false
+        }
+        cells.append(cell)
+        return cells
+    }
+}
+
+/// What the barrier pass needs from the state store for one pipeline.
+struct StateView {
+    let store: StateStore
+    let catalogue: KnownCatalogue
+    let openRejectSKUs: Set<String>
+
+    init(store: StateStore, pipeline: String) throws {
+        self.store = store
+        catalogue = try store.catalogue(pipeline: pipeline)
+        openRejectSKUs = try store.openRejectSKUs(pipeline: pipeline)
+    }
+}
+
+/// The diff's details for `report.json`, capped so a huge change stays a readable report.
+struct DiffReport: Encodable {
+    static let cap = 1000
+    var updated: [[String: [String]]] = []
+    var updatedTotal = 0
+    var stale: [[String: String]] = []
+    var staleTotal = 0
+
+    var wantsChangedColumns: Bool { updated.count < Self.cap }
+
+    mutating func noteUpdate(_ sku: String, columns: [String]?) {
+        updatedTotal += 1
+        if updated.count < Self.cap { updated.append([sku: columns ?? []]) }
+    }
+
+    mutating func noteStale(_ sku: String, line: Int) {
+        staleTotal += 1
+        if stale.count < Self.cap { stale.append(["sku": sku, "line": String(line)]) }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case updated = "updated_columns", updatedTotal = "updated_total", stale = "stale", staleTotal = "stale_total"
     }
 }
 

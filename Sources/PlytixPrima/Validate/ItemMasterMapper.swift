@@ -44,6 +44,12 @@ public struct ItemMasterMapper: Sendable {
         self.salesReady = Set(config.status.salesReady.map { $0.lowercased() })
     }
 
+    /// The export's modification time of the row's product, when the pipeline reads one.
+    public func modified(of row: SourceRow) -> Int64? {
+        guard let field = layout.lastModifiedField, let value = row.values[field] else { return nil }
+        return ExportTimestamp.seconds(TextCleaning.trim(value))
+    }
+
     /// The SKU of a row as the reject file shows it.
     public func sku(of row: SourceRow) -> String {
         TextCleaning.trim(row.values[layout.keyField] ?? "")

@@ -46,6 +46,10 @@ public struct WatchService: Service {
         guard !pipelines.pipelines.isEmpty else {
             throw StartError(description: "no valid pipeline in \(layout.pipelines)")
         }
+        let state: StateStore
+        do { state = try StateStore.open(layout: layout) } catch {
+            throw StartError(description: "\(error)")
+        }
         let worker: WorkerIdentity
         do { worker = try WorkerIdentity(layout: layout) } catch {
             throw StartError(description: "cannot register this worker: \(error)")
@@ -56,9 +60,9 @@ public struct WatchService: Service {
         ])
         let board = RunBoard()
         var tracker = ArrivalTracker(settleSeconds: options.settleSeconds)
-        var scheduler = Scheduler(layout: layout, worker: worker, logger: logger, now: now)
+        var scheduler = Scheduler(layout: layout, worker: worker, state: state, logger: logger, now: now)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            for name in InboxClaim.recoverAbandoned(layout: layout, worker: worker) {
+            for name in InboxClaim.recoverAbandoned(layout: layout, worker: worker, state: state) {
                 logger.warning("returned", metadata: ["file": "\(name)", "why": "claimed by a worker that stopped mid-run"])
             }
             pipelines.refresh(logger: logger)
@@ -98,6 +102,7 @@ public struct WatchService: Service {
 struct Scheduler {
     let layout: RootLayout
     let worker: WorkerIdentity
+    let state: StateStore
     let logger: Logger
     let now: @Sendable () -> Date
     private var seen: Set<String> = []
@@ -105,9 +110,10 @@ struct Scheduler {
     private var reported: Set<String> = []
     private var sequence = 0
 
-    init(layout: RootLayout, worker: WorkerIdentity, logger: Logger, now: @escaping @Sendable () -> Date) {
+    init(layout: RootLayout, worker: WorkerIdentity, state: StateStore, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.layout = layout
         self.worker = worker
+        self.state = state
         self.logger = logger
         self.now = now
     }
@@ -121,8 +127,11 @@ struct Scheduler {
         }
         seen = Set(stats.map(\.name))
         reported = reported.intersection(names)
+        let held = HeldRuns.pipelines(layout: layout)
         for name in tracker.observe(stats, now: now()) where board.mayTry(name, now: now()) {
             guard let pipeline = taker(for: name, among: pipelines) else { continue }
+            // Later exports wait behind a held run, so state changes apply in export order.
+            guard !held.contains(pipeline.name) else { continue }
             var marker: String?
             if pipeline.input.requireDoneMarker {
                 guard let found = ArrivalTracker.marker(for: name, among: names) else { continue }
@@ -150,7 +159,7 @@ struct Scheduler {
     /// Runs one file on a thread of its own: the run blocks on I/O and CPU, which must not
     /// hold one of the few cooperative threads.
     private func start(_ name: String, marker: String?, pipeline: PipelineConfig, control: RunControl, board: RunBoard) {
-        let processor = FileProcessor(layout: layout, worker: worker, now: now)
+        let processor = FileProcessor(layout: layout, worker: worker, state: state, now: now)
         let logger = self.logger, sequence = self.sequence, now = self.now
         let thread = Thread {
             defer { board.finish(pipeline.name) }
@@ -189,6 +198,14 @@ enum WatchLog {
             logger.error("failed", metadata: metadata)
         case .rolledBack:
             logger.warning("rolled_back", metadata: metadata)
+        case .held(let runID, let reason, let heldAt):
+            metadata["run_id"] = "\(runID)"
+            metadata["reason"] = "\(reason)"
+            metadata["held_at"] = "\(heldAt)"
+            logger.warning("held", metadata: metadata)
+        case .duplicate(let earlier):
+            metadata["earlier_run_id"] = "\(earlier)"
+            logger.notice("duplicate", metadata: metadata)
         }
     }
 }

@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+
+/// A run as the state store records it.
+struct RunRecord: Sendable, Codable {
+    var runID: String
+    var pipeline: String
+    var sourceName: String
+    var sourceSHA256: String
+    var status: RunStatus
+    var counts: RunCounts
+    var createdAt: Date
+    var note: String?
+}
+
+/// The state changes of one run, written while the run is staged and applied in one transaction
+/// only once the run is published: state never runs ahead of the outbox. A delta whose run was
+/// published but not committed (a crash in between) is applied at the next start.
+///
+/// Records: `H` header (the run), `U` upsert a published item, `D` discontinue a SKU, `R` open a
+/// reject, `C` close a SKU's rejects, `E` end with the run's final counts (a delta without it is
+/// incomplete and never applied).
+final class StateDeltaWriter {
+    private let file: BinaryRecordWriter
+    var path: String { file.path }
+
+    init(path: String, run: RunRecord) throws(OutputError) {
+        file = try BinaryRecordWriter(path: path)
+        file.putByte(UInt8(ascii: "H"))
+        file.putBytes(try JSONOutput.encode(run))
+        try file.endRecord()
+    }
+
+    func upsert(_ row: AcceptedRow, line: [UInt8]) throws(OutputError) {
+        file.putByte(UInt8(ascii: "U"))
+        file.putString(row.sku)
+        file.putBytes(row.hash.bytes)
+        file.putBytes(line)
+        file.putInt(row.modified.map { Int($0) } ?? Int.min)
+        try file.endRecord()
+    }
+
+    func discontinue(_ sku: String) throws(OutputError) {
+        file.putByte(UInt8(ascii: "D"))
+        file.putString(sku)
+        try file.endRecord()
+    }
+
+    func openReject(sku: String, rule: RuleCode) throws(OutputError) {
+        file.putByte(UInt8(ascii: "R"))
+        file.putString(sku)
+        file.putString(rule.rawValue)
+        try file.endRecord()
+    }
+
+    func closeRejects(sku: String) throws(OutputError) {
+        file.putByte(UInt8(ascii: "C"))
+        file.putString(sku)
+        try file.endRecord()
+    }
+
+    /// Marks the delta complete, with the run's final counts, and makes it durable.
+    func finish(counts: RunCounts) throws(OutputError) {
+        file.putByte(UInt8(ascii: "E"))
+        file.putBytes(try JSONOutput.encode(counts))
+        try file.sync()
+    }
+}
+
+enum StateDelta {
+    /// The run of a complete delta with its final counts, or `nil` if incomplete.
+    static func record(at path: String) -> RunRecord? {
+        guard var run = header(at: path), let reader = try? BinaryRecordReader(path: path) else { return nil }
+        _ = try? reader.nextKind()
+        _ = try? reader.bytes()
+        // Skip to the end record; its counts are the run's.
+        while let kind = try? reader.nextKind() {
+            switch kind {
+            case UInt8(ascii: "U"): _ = try? reader.string(); _ = try? reader.bytes(); _ = try? reader.bytes(); _ = try? reader.int()
+            case UInt8(ascii: "D"), UInt8(ascii: "C"): _ = try? reader.string()
+            case UInt8(ascii: "R"): _ = try? reader.string(); _ = try? reader.string()
+            case UInt8(ascii: "E"):
+                guard let json = try? reader.bytes(), let counts = try? JSONOutput.decoder.decode(RunCounts.self, from: Data(json)) else { return nil }
+                run.counts = counts
+                return run
+            default: return nil
+            }
+        }
+        return nil
+    }
+
+    /// The run a delta belongs to, or `nil` if the file is not a complete delta.
+    static func header(at path: String) -> RunRecord? {
+        guard let reader = try? BinaryRecordReader(path: path), (try? reader.nextKind()) == UInt8(ascii: "H"),
+            let json = try? reader.bytes()
+        else { return nil }
+        return try? JSONOutput.decoder.decode(RunRecord.self, from: Data(json))
+    }
+}
+
+extension StateStore {
+    /// Applies a complete delta in one transaction; does nothing if its run is already committed.
+    /// Returns the run it committed.
+    @discardableResult
+    func apply(deltaAt path: String, status: RunStatus = .published) throws -> RunRecord {
+        let reader = try BinaryRecordReader(path: path)
+        guard try reader.nextKind() == UInt8(ascii: "H") else { throw StateError("\(path) is not a state delta") }
+        var run = try JSONOutput.decoder.decode(RunRecord.self, from: Data(try reader.bytes()))
+        run.status = status
+        try pool.write { db in
+            if try String.fetchOne(db, sql: "SELECT status FROM run WHERE run_id = ?", arguments: [run.runID]) == RunStatus.published.rawValue {
+                return
+            }
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO published_item (pipeline, sku, record_hash, line, run_id, source_modified, discontinued_run_id)
+                VALUES (?, ?, ?, ?, ?, ?, NULL)
+                ON CONFLICT (pipeline, sku) DO UPDATE SET record_hash = excluded.record_hash, line = excluded.line,
+                    run_id = excluded.run_id, source_modified = excluded.source_modified, discontinued_run_id = NULL
+                """)
+            let discontinue = try db.cachedStatement(sql: "UPDATE published_item SET discontinued_run_id = ? WHERE pipeline = ? AND sku = ?")
+            let openReject = try db.cachedStatement(sql: """
+                INSERT INTO open_reject (pipeline, sku, rule, first_run, last_run) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (pipeline, sku, rule) DO UPDATE SET last_run = excluded.last_run
+                """)
+            let closeRejects = try db.cachedStatement(sql: "DELETE FROM open_reject WHERE pipeline = ? AND sku = ?")
+            var complete = false
+            while let kind = try reader.nextKind() {
+                switch kind {
+                case UInt8(ascii: "U"):
+                    let sku = try reader.string(), hash = Data(try reader.bytes()), line = Data(try reader.bytes())
+                    let modified = try reader.int()
+                    try upsert.execute(arguments: [run.pipeline, sku, hash, line, run.runID, modified == Int.min ? nil : Int64(modified)])
+                case UInt8(ascii: "D"):
+                    try discontinue.execute(arguments: [run.runID, run.pipeline, try reader.string()])
+                case UInt8(ascii: "R"):
+                    try openReject.execute(arguments: [run.pipeline, try reader.string(), try reader.string(), run.runID, run.runID])
+                case UInt8(ascii: "C"):
+                    try closeRejects.execute(arguments: [run.pipeline, try reader.string()])
+                case UInt8(ascii: "E"):
+                    run.counts = try JSONOutput.decoder.decode(RunCounts.self, from: Data(try reader.bytes()))
+                    complete = true
+                default:
+                    throw StateError("\(path) holds an unknown record (\(kind))")
+                }
+            }
+            guard complete else { throw StateError("\(path) is incomplete") }
+            try record(run, in: db)
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO processed_file (pipeline, sha256, source_name, run_id, processed_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [run.pipeline, run.sourceSHA256, run.sourceName, run.runID, Self.timestamp(Date())])
+        }
+        return run
+    }
+
+    /// Records a run that changes no item (held, discarded, duplicate).
+    func record(_ run: RunRecord) throws {
+        try pool.write { db in try record(run, in: db) }
+    }
+
+    private func record(_ run: RunRecord, in db: Database) throws {
+        let counts = String(decoding: try JSONOutput.encode(run.counts), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO run (run_id, pipeline, source_name, source_sha256, status, counts, created_at, finished_at, note)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, counts = excluded.counts,
+                    finished_at = excluded.finished_at, note = excluded.note
+                """,
+            arguments: [run.runID, run.pipeline, run.sourceName, run.sourceSHA256, run.status.rawValue, counts,
+                        Self.timestamp(run.createdAt), Self.timestamp(Date()), run.note])
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime, .withFractionalSeconds])
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import GRDB
+
+/// The state store cannot be used: the run stops before claiming anything (exit 2).
+public struct StateError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// What plytix-prima remembers between runs, in one SQLite file per root
+/// (`state/plytix-prima.sqlite`): per pipeline and SKU the last *published* Prima record (its
+/// hash and its import line), every run, the open rejects and the processed input files.
+///
+/// GRDB.swift gives WAL mode, a busy timeout for a second worker on the same root, prepared
+/// statements and versioned migrations; state only changes after a run's output is published.
+public final class StateStore: Sendable {
+    public static let fileName = "plytix-prima.sqlite"
+    public static let schemaVersion = "v1"
+
+    let pool: DatabasePool
+    public let path: String
+
+    init(pool: DatabasePool, path: String) {
+        self.pool = pool
+        self.path = path
+    }
+
+    public static func path(in layout: RootLayout) -> String { layout.state + "/" + fileName }
+
+    /// Opens (and on first use creates) the store. Refuses to create a fresh one where runs were
+    /// already published: that would silently send the whole catalogue again.
+    public static func open(layout: RootLayout) throws(StateError) -> StateStore {
+        let path = Self.path(in: layout)
+        let exists = FileManager.default.fileExists(atPath: path)
+        if !exists {
+            let published = publishedRunCount(layout: layout)
+            if published > 0 {
+                throw StateError(
+                    "the state store \(path) is missing, but outbox/ holds \(published) published run(s). Without it every product would be sent to Prima again as new. Restore the file from a backup; or, to deliberately start over and re-send everything, move the published run folders out of outbox/ first.")
+            }
+        }
+        do {
+            try FileSystem.makeDirectory(layout.state)
+        } catch {
+            throw StateError("cannot create \(layout.state): \(error)")
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.label = "plytix-prima state"
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try migrate(pool)
+            // A page read proves the file is a database (SQLite opens anything lazily).
+            _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM run") }
+            return StateStore(pool: pool, path: path)
+        } catch {
+            throw StateError(
+                "the state store \(path) cannot be used (\(error)). It is damaged or not a plytix-prima state file: restore it from a backup. Nothing was processed.")
+        }
+    }
+
+    static func publishedRunCount(layout: RootLayout) -> Int {
+        FileSystem.list(layout.outbox).filter { !$0.hasPrefix(".") }.reduce(0) { count, pipeline in
+            count + FileSystem.list(layout.outbox + "/" + pipeline).filter {
+                FileSystem.exists(layout.outbox + "/" + pipeline + "/" + $0 + "/" + RunManifest.fileName)
+            }.count
+        }
+    }
+
+    /// Two workers may create a fresh store at the same moment: the loser of the race finds the
+    /// migration applied on its second look.
+    static func migrate(_ pool: DatabasePool) throws {
+        do {
+            try migrator.migrate(pool)
+        } catch {
+            usleep(200_000)
+            try migrator.migrate(pool)
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration(schemaVersion) { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS published_item (
+                    pipeline TEXT NOT NULL,
+                    sku TEXT NOT NULL,
+                    record_hash BLOB NOT NULL,
+                    line BLOB NOT NULL,
+                    run_id TEXT NOT NULL,
+                    source_modified INTEGER,
+                    discontinued_run_id TEXT,
+                    PRIMARY KEY (pipeline, sku)
+                ) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS run (
+                    run_id TEXT PRIMARY KEY,
+                    pipeline TEXT NOT NULL,
+                    source_name TEXT NOT NULL,
+                    source_sha256 TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    counts TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    finished_at TEXT,
+                    note TEXT
+                );
+                CREATE INDEX IF NOT EXISTS run_by_pipeline ON run (pipeline, run_id);
+                CREATE TABLE IF NOT EXISTS open_reject (
+                    pipeline TEXT NOT NULL,
+                    sku TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    first_run TEXT NOT NULL,
+                    last_run TEXT NOT NULL,
+                    PRIMARY KEY (pipeline, sku, rule)
+                ) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS processed_file (
+                    pipeline TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    source_name TEXT NOT NULL,
+                    run_id TEXT NOT NULL,
+                    processed_at TEXT NOT NULL,
+                    PRIMARY KEY (pipeline, sha256)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: - Reading what was published
+
+    /// The compact per-SKU view the diff needs, loaded once per run.
+    func catalogue(pipeline: String) throws -> KnownCatalogue {
+        try pool.read { db in
+            var catalogue = KnownCatalogue()
+            let rows = try Row.fetchCursor(db, sql: "SELECT sku, record_hash, source_modified, discontinued_run_id IS NULL FROM published_item WHERE pipeline = ?", arguments: [pipeline])
+            while let row = try rows.next() {
+                let sku: String = row[0]
+                let hash: Data = row[1]
+                let modified: Int64? = row[2]
+                let active: Bool = row[3]
+                catalogue.insert(sku: sku, hash: RecordHash(data: hash), modified: modified, active: active)
+            }
+            return catalogue
+        }
+    }
+
+    /// The import line last published for `sku`, to name the columns that changed.
+    func publishedLine(pipeline: String, sku: String) throws -> [UInt8]? {
+        try pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT line FROM published_item WHERE pipeline = ? AND sku = ?", arguments: [pipeline, sku]).map { Array($0) }
+        }
+    }
+
+    /// Every SKU published and not discontinued, for discontinuing the ones a full export lacks.
+    func forEachActiveSKU(pipeline: String, _ body: (String) throws -> Void) throws {
+        try pool.read { db in
+            let skus = try String.fetchCursor(db, sql: "SELECT sku FROM published_item WHERE pipeline = ? AND discontinued_run_id IS NULL ORDER BY sku", arguments: [pipeline])
+            while let sku = try skus.next() { try body(sku) }
+        }
+    }
+
+    /// The run that already processed a file with this content, if any.
+    func runForProcessedFile(pipeline: String, sha256: String) throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT run_id FROM processed_file WHERE pipeline = ? AND sha256 = ?", arguments: [pipeline, sha256])
+        }
+    }
+
+    /// SKUs with an open reject (to close them when the SKU is accepted again).
+    func openRejectSKUs(pipeline: String) throws -> Set<String> {
+        try pool.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT DISTINCT sku FROM open_reject WHERE pipeline = ?", arguments: [pipeline]))
+        }
+    }
+
+    func isCommitted(runID: String) throws -> Bool {
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT status FROM run WHERE run_id = ?", arguments: [runID]) == RunStatus.published.rawValue
+        }
+    }
+}
+
+/// A run's fate as the state store records it.
+public enum RunStatus: String, Sendable, Codable {
+    /// Published to the outbox and committed to state.
+    case published
+    /// Staged but held by the mass-change guard, awaiting `approve` or `discard`.
+    case held
+    case discarded
+    /// The same content was processed before: archived, nothing published.
+    case duplicate
+}

@@ -1,0 +1,144 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A scratch file of length-prefixed records (the run's spool, a state delta): written through
+/// a large buffer, read back in order with bounded memory.
+final class BinaryRecordWriter {
+    private let descriptor: Int32
+    let path: String
+    private var buffer: [UInt8] = []
+
+    init(path: String) throws(OutputError) {
+        self.path = path
+        descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw OutputError.system("create \(path)", errno) }
+        buffer.reserveCapacity(1 << 20 + 65536)
+    }
+
+    deinit { close(descriptor) }
+
+    func putByte(_ value: UInt8) { buffer.append(value) }
+
+    /// Unsigned LEB128.
+    func putInt(_ value: Int) {
+        var v = UInt64(bitPattern: Int64(value))
+        while v >= 0x80 {
+            buffer.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
+        buffer.append(UInt8(v))
+    }
+
+    func putBytes(_ bytes: some Collection<UInt8>) {
+        putInt(bytes.count)
+        buffer.append(contentsOf: bytes)
+    }
+
+    func putString(_ value: String) { putBytes(value.utf8) }
+
+    /// Ends one record; writes the buffer out once it is large.
+    func endRecord() throws(OutputError) {
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    func flush() throws(OutputError) {
+        if let failure = buffer.withUnsafeBytes({ POSIXWrite.all($0, to: descriptor) }) {
+            throw OutputError.system("write \(path)", failure)
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes and fsyncs: for files that must survive a crash (state deltas).
+    func sync() throws(OutputError) {
+        try flush()
+        guard fsync(descriptor) == 0 else { throw OutputError.system("fsync \(path)", errno) }
+    }
+}
+
+final class BinaryRecordReader {
+    private let descriptor: Int32
+    let path: String
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var atEnd = false
+
+    init(path: String) throws(OutputError) {
+        self.path = path
+        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw OutputError.system("open \(path)", errno) }
+    }
+
+    deinit { close(descriptor) }
+
+    /// The next record's first byte, or `nil` at a clean end of the file.
+    func nextKind() throws(OutputError) -> UInt8? {
+        guard try ensure(1) else { return nil }
+        return byte()
+    }
+
+    func byteValue() throws(OutputError) -> UInt8 {
+        guard try ensure(1) else { throw truncated }
+        return byte()
+    }
+
+    private func byte() -> UInt8 {
+        defer { position += 1 }
+        return buffer[position]
+    }
+
+    func int() throws(OutputError) -> Int {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard try ensure(1) else { throw truncated }
+            let byte = byte()
+            result |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return Int(Int64(bitPattern: result)) }
+            shift += 7
+        }
+    }
+
+    func bytes() throws(OutputError) -> [UInt8] {
+        let count = try int()
+        guard try ensure(count) else { throw truncated }
+        defer { position += count }
+        return Array(buffer[position..<(position + count)])
+    }
+
+    func string() throws(OutputError) -> String {
+        let count = try int()
+        guard try ensure(count) else { throw truncated }
+        defer { position += count }
+        return buffer.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[position..<(position + count)]), as: UTF8.self)
+        }
+    }
+
+    private var truncated: OutputError { OutputError("\(path) ends in the middle of a record") }
+
+    /// Makes `count` bytes available from `position`; `false` at the end of the file.
+    private func ensure(_ count: Int) throws(OutputError) -> Bool {
+        while buffer.count - position < count {
+            if atEnd { return false }
+            if position > 0 {
+                buffer.removeFirst(position)
+                position = 0
+            }
+            let want = max(1 << 20, count - buffer.count)
+            let oldCount = buffer.count
+            buffer.append(contentsOf: repeatElement(0, count: want))
+            let got = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + oldCount, want) }
+            if got < 0 {
+                buffer.removeLast(want)
+                if errno == EINTR { continue }
+                throw OutputError.system("read \(path)", errno)
+            }
+            buffer.removeLast(want - got)
+            if got == 0 { atEnd = true }
+        }
+        return true
+    }
+}
