@@ -13,9 +13,15 @@ struct RunCommand: ParsableCommand {
             report.json, manifest.json); the input then moves to inbox/archive/. A structurally \
             broken file moves to inbox/failed/ with NAME.reason.txt and nothing from it is published.
 
+            Each run is compared with what was published before (state/plytix-prima.sqlite): new \
+            products go out as A, changed ones as U, unchanged ones are counted; a full export \
+            discontinues products it no longer lists. A run that would discontinue or update too \
+            much of the catalogue is held (see `status`, `approve`, `discard`).
+
             Exit codes: 0 every ready file processed (rejected rows are normal and still 0); \
-            2 usage or configuration error (nothing processed); 3 at least one file was \
-            quarantined; 1 any other failure (the file stays in the inbox).
+            2 usage or configuration error, or an unusable state store (nothing processed); \
+            3 at least one file was quarantined; 4 a run was held by the mass-change guard; \
+            1 any other failure (the file goes back to the inbox).
             """
     )
 
