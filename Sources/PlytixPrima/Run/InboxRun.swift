@@ -25,7 +25,9 @@ public struct FileOutcome: Sendable {
     private var summaryText: String {
         switch result {
         case .published(let directory, _, let counts, _):
-            return "\(name): published \(counts.accepted) item(s), rejected \(counts.rejected), skipped \(counts.skipped) of \(counts.read) row(s) -> \(directory)"
+            var changes = "\(counts.new) new, \(counts.updated) updated, \(counts.unchanged) unchanged, \(counts.discontinued) discontinued"
+            if counts.stale > 0 { changes += ", \(counts.stale) stale" }
+            return "\(name): published \(counts.new + counts.updated) item(s), rejected \(counts.rejected), skipped \(counts.skipped) of \(counts.read) row(s); \(changes) -> \(directory)"
         case .quarantined(let fault, let movedTo):
             return "\(name): QUARANTINED (\(fault)) -> \(movedTo)"
         case .failed(let message):

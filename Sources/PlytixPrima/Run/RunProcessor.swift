@@ -240,7 +240,8 @@ public struct RunProcessor: Sendable {
                     continue
                 }
                 let known = state?.catalogue.entry(for: row.sku)
-                if let known, known.active, let modified = row.modified, known.modified != Int64.min, modified < known.modified {
+                // Times are compared in whole minutes, the resolution the catalogue keeps.
+                if let known, known.active, let modified = row.modified, known.modified != Int64.min, modified / 60 * 60 < known.modified {
                     counts.skipped += 1
                     counts.stale += 1
                     diff.noteStale(row.sku, line: row.line)
@@ -248,7 +249,7 @@ public struct RunProcessor: Sendable {
                 }
                 counts.accepted += 1
                 if state?.openRejectSKUs.contains(row.sku) == true { try delta?.closeRejects(sku: row.sku) }
-                if let known, known.active, known.hash == row.hash {
+                if let known, known.active, KnownCatalogue.matches(known, row.hash) {
                     counts.unchanged += 1
                     continue
                 }

@@ -27,6 +27,11 @@ struct RecordHash: Hashable, Sendable {
 
     init(data: some Collection<UInt8>) { self.init(bytes: Array(data)) }
 
+    init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
     var bytes: [UInt8] {
         (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) } + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
     }
@@ -34,7 +39,8 @@ struct RecordHash: Hashable, Sendable {
 
 /// What Prima already has for one pipeline, as compact as the diff allows: per SKU fingerprint
 /// the published record's hash, the export time it came from, and whether it is still active.
-/// About 50 bytes per SKU: a million-product catalogue stays well inside the memory budget.
+/// A sorted array searched by halving (32 bytes a SKU, no hash-table slack or regrowth): a
+/// million-product catalogue costs about 32 MB.
 struct KnownCatalogue {
     struct Entry {
         var hash: RecordHash
@@ -43,13 +49,58 @@ struct KnownCatalogue {
         var active: Bool
     }
 
-    private var entries: [SKUFingerprint: Entry] = [:]
+    private struct Slot {
+        var key: SKUFingerprint
+        /// The first 64 bits of the record hash: a change missed by a 64-bit collision is a
+        /// 1 in 2^64 event per changed row.
+        var hash: UInt64
+        /// Minutes since 1970 (`Int32.min`: unknown); minutes are what export times resolve to.
+        var modifiedMinutes: Int32
+        var active: Bool
+    }
+
+    private var slots: [Slot] = []
+    private var sorted = true
     private(set) var activeCount = 0
 
+    init(expectedCount: Int = 0) { slots.reserveCapacity(expectedCount) }
+
     mutating func insert(sku: String, hash: RecordHash, modified: Int64?, active: Bool) {
-        entries[SKUFingerprint(sku)] = Entry(hash: hash, modified: modified ?? Int64.min, active: active)
+        let key = SKUFingerprint(sku)
+        if let last = slots.last, !(last.key < key) { sorted = false }
+        let minutes = modified.map { Int32(clamping: $0 / 60) } ?? Int32.min
+        slots.append(Slot(key: key, hash: hash.high, modifiedMinutes: minutes, active: active))
         if active { activeCount += 1 }
     }
 
-    func entry(for sku: String) -> Entry? { entries[SKUFingerprint(sku)] }
+    /// Sorts once after loading; lookups halve the range from then on.
+    mutating func finishLoading() {
+        if !sorted { slots.sort { $0.key < $1.key } }
+        sorted = true
+    }
+
+    func entry(for sku: String) -> Entry? {
+        precondition(sorted, "finishLoading() must be called before lookups")
+        let key = SKUFingerprint(sku)
+        var low = 0, high = slots.count
+        while low < high {
+            let middle = (low + high) / 2
+            if slots[middle].key < key { low = middle + 1 } else { high = middle }
+        }
+        guard low < slots.count, slots[low].key == key else { return nil }
+        let slot = slots[low]
+        return Entry(
+            hash: RecordHash(high: slot.hash, low: 0),
+            modified: slot.modifiedMinutes == Int32.min ? Int64.min : Int64(slot.modifiedMinutes) * 60,
+            active: slot.active)
+    }
+
+    /// Whether `hash` is the published record's hash (compared on the bits the catalogue keeps).
+    static func matches(_ entry: Entry, _ hash: RecordHash) -> Bool { entry.hash.high == hash.high }
+}
+
+extension SKUFingerprint: Comparable {
+    static func < (a: SKUFingerprint, b: SKUFingerprint) -> Bool {
+        a.high != b.high ? a.high < b.high : a.low < b.low
+    }
 }
