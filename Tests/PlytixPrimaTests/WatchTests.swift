@@ -315,6 +315,38 @@ import PlytixPrimaTestSupport
         #expect(root.directory.list("inbox").filter { $0.hasSuffix(".csv") }.isEmpty)
     }
 
+    @Test func aDuplicateAndAHeldRunAreLoggedAndAHeldRunBlocksItsPipeline() async throws {
+        let root = TempRoot("watch-held", fullMode: true)
+        let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.3"])
+        defer { watcher.kill() }
+        try await watcher.started()
+        var full = ExportBuilder()
+        for i in 1...20 { full.add("H-\(i)") }
+        root.drop("full.csv", full.bytes)
+        try await watcher.waitFor("published", file: "full.csv")
+
+        root.drop("again.csv", full.bytes)
+        let duplicate = try await watcher.waitFor("duplicate", file: "again.csv")
+        #expect(duplicate["earlier_run_id"] == FileSystem.lastComponent(of: try #require(root.runs().first)))
+
+        var half = ExportBuilder()
+        for i in 1...10 { half.add("H-\(i)") }
+        root.drop("half.csv", half.bytes)
+        let held = try await watcher.waitFor("held", file: "half.csv")
+        #expect(held["reason"]?.contains("discontinue 10 of 20") == true)
+        #expect(root.directory.list("outbox/.held/plytix-to-prima") == [try #require(held["run_id"])])
+
+        // A later export of the same pipeline waits behind the held run.
+        var next = ExportBuilder()
+        for i in 1...20 { next.add("H-\(i)", ["Brand": "Changed"]) }
+        root.drop("next.csv", next.bytes)
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        #expect(watcher.events("claimed", file: "next.csv").isEmpty)
+        #expect(root.directory.exists("inbox/next.csv"))
+        #expect(root.runs().count == 1)
+        #expect(try await watcher.stop() == 0)
+    }
+
     @Test func jsonLogLinesCarryEventFilePipelineAndRunID() async throws {
         let root = TempRoot("watch-json")
         let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.3"])
