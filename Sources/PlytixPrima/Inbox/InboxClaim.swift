@@ -87,6 +87,7 @@ public struct InboxClaim: Sendable {
     /// Returns files claimed by dead workers to the inbox and removes their half-written runs.
     static func recoverAbandoned(layout: RootLayout, worker: WorkerIdentity, state: StateStore? = nil) -> [String] {
         var returned: [String] = []
+        CrashRecovery.settleApprovedDeltas(layout: layout, state: state)
         // Each dead worker's lock stays held until its leftovers are dealt with.
         for dead in WorkerIdentity.deadWorkers(layout: layout, except: worker.id) {
             let prefix = dead.id + separator

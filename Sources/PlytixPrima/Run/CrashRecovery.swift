@@ -2,6 +2,18 @@ import Foundation
 
 /// Brings a root back to the crash-free outcome after a worker died mid-run.
 enum CrashRecovery {
+    /// Commits held runs whose approval was interrupted after their folder reached the outbox.
+    static func settleApprovedDeltas(layout: RootLayout, state: StateStore?) {
+        guard let state else { return }
+        for name in FileSystem.list(layout.heldDeltas) where name.hasSuffix(".delta") {
+            let path = layout.heldDeltas + "/" + name
+            guard let run = StateDelta.header(at: path),
+                FileSystem.exists(layout.outbox(pipeline: run.pipeline) + "/" + run.runID + "/" + RunManifest.fileName)
+            else { continue }
+            if (try? state.apply(deltaAt: path)) != nil { unlink(path) }
+        }
+    }
+
     /// For each state delta a dead worker left: if its run reached the outbox, commit it (the
     /// run was published, so state must follow); if not, drop it (nothing was published).
     /// Returns `false` when a delta could not be settled (it is kept for the next start).

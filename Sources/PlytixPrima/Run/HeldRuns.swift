@@ -32,16 +32,13 @@ public enum HeldRuns {
         let heldDelta = layout.heldDeltas + "/" + runID + ".delta"
         let target = layout.outbox(pipeline: held.pipeline) + "/" + runID
         do {
-            let worker = try WorkerIdentity(layout: layout)
-            try FileSystem.makeDirectory(layout.pendingDeltas)
-            // The delta goes back to pending under this worker, so a crash mid-approval is finished at the next start.
-            let pending = layout.pendingDeltas + "/\(worker.id)-approve~\(runID).delta"
-            try FileSystem.rename(heldDelta, to: pending)
+            // The rename into the outbox is the point of no return; a crash after it leaves a held
+            // delta whose run is published, which the next start commits (CrashRecovery).
             try FileSystem.makeDirectory(layout.outbox(pipeline: held.pipeline))
             try FileSystem.rename(held.path, to: target)
             try FileSystem.syncDirectory(layout.outbox(pipeline: held.pipeline))
-            try state.apply(deltaAt: pending)
-            unlink(pending)
+            try state.apply(deltaAt: heldDelta)
+            unlink(heldDelta)
         } catch {
             throw Failure(description: "approving \(runID) failed: \(error)")
         }
