@@ -256,7 +256,6 @@ struct FileProcessor: Sendable {
         if let state, let delta = staged.deltaPath {
             do {
                 try state.apply(deltaAt: delta)
-                unlink(delta)
             } catch {
                 return archived(claim, stamp: stamp, outcome(name, pipeline, .failed(
                     "the run was published to \(published), but committing it to the state store failed (\(error)); the next start completes it from \(delta)")))
@@ -265,6 +264,10 @@ struct FileProcessor: Sendable {
         CrashPoint.afterCommit.reach()
         let result = archived(claim, stamp: stamp, outcome(name, pipeline, .published(
             runDirectory: published, runID: staged.runID, counts: staged.counts, rejectsByRule: staged.rejectsByRule)))
+        // The committed delta goes only now: until the input is archived, it is what tells the
+        // next start that this worker's claim was published and committed (archive it, do not
+        // process it again). Committing it twice is a no-op.
+        if let delta = staged.deltaPath { unlink(delta) }
         CrashPoint.afterArchive.reach()
         return result
     }
