@@ -32,6 +32,9 @@ public enum HeldRuns {
         let heldDelta = layout.heldDeltas + "/" + runID + ".delta"
         let target = layout.outbox(pipeline: held.pipeline) + "/" + runID
         do {
+            // Not while a run of the pipeline is staging against the state this commit changes.
+            let lock = try PipelineLock.acquire(held.pipeline, layout: layout)
+            defer { withExtendedLifetime(lock) {} }
             let worker = try WorkerIdentity(layout: layout)
             try FileSystem.makeDirectory(layout.pendingDeltas)
             // The delta goes back to pending under this worker, so a crash mid-approval is finished at the next start.
