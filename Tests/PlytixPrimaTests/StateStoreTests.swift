@@ -118,4 +118,32 @@ import PlytixPrimaTestSupport
         let published = results.map { $0.stdout.components(separatedBy: "\n").filter { $0.contains(": published ") }.count }
         #expect(published.reduce(0, +) == files, "\(published)")
     }
+
+    /// Two workers on exports of the same products: each run must diff against what the run
+    /// before it committed, so a SKU is new (`A`) once and then updated, in export order.
+    @Test func twoConcurrentRunsOnTheSameProductsApplyTheExportsInOrder() async throws {
+        let root = TempRoot("state-concurrent-same")
+        let files = 12
+        let skus = (1...4).map { "K-\($0)" }
+        for file in 0..<files {
+            let export = StateFixture.export(skus, Dictionary(uniqueKeysWithValues: skus.map { ($0, ["Label": "Pillow v\(file)"]) }))
+            root.drop("export-\(file < 10 ? "0" : "")\(file).csv", export.bytes, age: Double(200 - file))
+        }
+        async let first = Task.detached { try StateFixture.run(root) }.value
+        async let second = Task.detached { try StateFixture.run(root) }.value
+        let results = try await [first, second]
+        for result in results { #expect(result.status == 0, "\(result.summary)") }
+
+        let runs = root.runs()
+        #expect(runs.count == files)
+        // Run folders sort by start time: the exports were applied oldest first.
+        #expect(try runs.map { try root.manifest($0).source.name } == (0..<files).map { "export-\($0 < 10 ? "0" : "")\($0).csv" })
+        let emitted = try StateFixture.emittedItems(root)
+        #expect(emitted.filter { $0.hasPrefix("A,") }.sorted() == skus.map { "A," + $0 }, "a SKU was sent as new more than once")
+        #expect(emitted.filter { $0.hasPrefix("U,") }.count == (files - 1) * skus.count)
+        let state = try StateFixture.snapshot(root)
+        #expect(state.items.map(\.sku) == skus)
+        #expect(state.items.allSatisfy { $0.line.contains("Pillow v\(files - 1)") }, "state does not hold the newest export: \(state.items.map(\.line))")
+        #expect(root.directory.list("inbox/.claims") == [])
+    }
 }
