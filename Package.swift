@@ -68,7 +68,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PlytixPrimaTests",
-            dependencies: ["PlytixPrima", "PlytixPrimaTestSupport", "CZlib"],
+            dependencies: [
+                "PlytixPrima", "PlytixPrimaTestSupport", "CZlib",
+                // The state tests read the SQLite state store back directly.
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
     ],

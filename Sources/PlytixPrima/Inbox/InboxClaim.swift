@@ -91,11 +91,24 @@ public struct InboxClaim: Sendable {
         // Each dead worker's lock stays held until its leftovers are dealt with.
         for dead in WorkerIdentity.deadWorkers(layout: layout, except: worker.id) {
             let prefix = dead.id + separator
-            // First finish what it published but did not commit, so that its input, returned
-            // below, is recognised as already processed instead of being published twice.
-            var allReturned = CrashRecovery.settleDeltas(of: dead.id, layout: layout, state: state)
+            // First finish what it published but did not commit. The input of a run it published
+            // is done: archived as the worker would have, not returned (processing it again would
+            // only record a duplicate run); while that run's commit fails, it stays claimed.
+            let settlement = CrashRecovery.settleDeltas(of: dead.id, layout: layout, state: state)
+            var allReturned = settlement.complete
             for entry in FileSystem.list(layout.claims) where entry.hasPrefix(prefix) {
-                let claim = InboxClaim(name: String(entry.dropFirst(prefix.count)), path: layout.claims + "/" + entry, layout: layout)
+                let path = layout.claims + "/" + entry
+                guard FileSystem.exists(path) else { continue }  // a marker archived with its file
+                var claim = InboxClaim(name: String(entry.dropFirst(prefix.count)), path: path, layout: layout)
+                if settlement.uncommitted.contains(where: { $0.sourceName == claim.name }) {
+                    allReturned = false
+                    continue
+                }
+                if let run = settlement.committed.first(where: { $0.sourceName == claim.name }) {
+                    claim.marker = ArrivalTracker.markerSuffixes.map { claim.name + $0 }.first { FileSystem.exists(path + String($0.dropFirst(claim.name.count))) }
+                    if (try? claim.archive(stamp: run.runID)) == nil { allReturned = false }
+                    continue
+                }
                 if (try? claim.release()) != nil { returned.append(claim.name) } else { allReturned = false }
             }
             for entry in FileSystem.list(layout.staging) where entry.hasPrefix(dead.id + "-") {

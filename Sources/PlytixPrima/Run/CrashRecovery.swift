@@ -14,11 +14,20 @@ enum CrashRecovery {
         }
     }
 
+    /// What settling a dead worker's state deltas found.
+    struct Settlement {
+        /// Runs it published that are now committed: their inputs are done and go to the archive.
+        var committed: [RunRecord] = []
+        /// Runs it published whose commit failed again: their inputs stay claimed until it succeeds.
+        var uncommitted: [RunRecord] = []
+        var complete: Bool { uncommitted.isEmpty }
+    }
+
     /// For each state delta a dead worker left: if its run reached the outbox, commit it (the
-    /// run was published, so state must follow); if not, drop it (nothing was published).
-    /// Returns `false` when a delta could not be settled (it is kept for the next start).
-    static func settleDeltas(of deadWorker: String, layout: RootLayout, state: StateStore?) -> Bool {
-        var settled = true
+    /// run was published, so state must follow; a delta already committed is a no-op); if not,
+    /// drop it (nothing was published).
+    static func settleDeltas(of deadWorker: String, layout: RootLayout, state: StateStore?) -> Settlement {
+        var settlement = Settlement()
         for name in FileSystem.list(layout.pendingDeltas) where name.hasPrefix(deadWorker + "-") && name.hasSuffix(".delta") {
             let path = layout.pendingDeltas + "/" + name
             guard let run = StateDelta.header(at: path) else {
@@ -28,13 +37,14 @@ enum CrashRecovery {
             let published = FileSystem.exists(layout.outbox(pipeline: run.pipeline) + "/" + run.runID + "/" + RunManifest.fileName)
             if published {
                 guard let state, (try? state.apply(deltaAt: path)) != nil else {
-                    settled = false
-                    continue
+                    settlement.uncommitted.append(run)
+                    continue  // kept for the next start
                 }
+                settlement.committed.append(run)
             }
             unlink(path)
         }
-        return settled
+        return settlement
     }
 }
 

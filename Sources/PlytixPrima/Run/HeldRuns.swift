@@ -32,6 +32,9 @@ public enum HeldRuns {
         let heldDelta = layout.heldDeltas + "/" + runID + ".delta"
         let target = layout.outbox(pipeline: held.pipeline) + "/" + runID
         do {
+            // Not while a run of the pipeline is staging against the state this commit changes.
+            let lock = try PipelineLock.acquire(held.pipeline, layout: layout)
+            defer { withExtendedLifetime(lock) {} }
             // The rename into the outbox is the point of no return; a crash after it leaves a held
             // delta whose run is published, which the next start commits (CrashRecovery).
             try FileSystem.makeDirectory(layout.outbox(pipeline: held.pipeline))

@@ -129,7 +129,14 @@ public struct InboxRun: Sendable {
             }
             let marker = entry.pipeline.input.requireDoneMarker ? ArrivalTracker.marker(for: entry.name, among: Set(FileSystem.list(layout.inbox))) : nil
             let processor = FileProcessor(layout: layout, worker: worker, state: state, now: now)
-            guard let outcome = processor.process(entry.name, marker: marker, pipeline: entry.pipeline, sequence: index) else { continue }
+            guard let outcome = processor.process(entry.name, marker: marker, pipeline: entry.pipeline, sequence: index) else {
+                // Another worker took the file, or held a run of its pipeline meanwhile.
+                if HeldRuns.pipelines(layout: layout).contains(entry.pipeline.name) {
+                    held.insert(entry.pipeline.name)
+                    result.blockedByHeldRun.append((entry.name, entry.pipeline.name))
+                }
+                continue
+            }
             log(outcome.summary)
             result.outcomes.append(outcome)
             if case .held = outcome.result { held.insert(entry.pipeline.name) }
@@ -184,11 +191,26 @@ struct FileProcessor: Sendable {
     let state: StateStore?
     let now: @Sendable () -> Date
 
-    /// `nil` when another worker claimed the file first.
+    /// `nil` when another worker claimed the file first, when the pipeline has a held run (it
+    /// may have been held by another worker meanwhile), or when stopped while waiting for
+    /// another worker's run of the pipeline.
     func process(
         _ name: String, marker: String?, pipeline: PipelineConfig, sequence: Int, control: RunControl = RunControl(),
         claimed: (InboxClaim) -> Void = { _ in }
     ) -> FileOutcome? {
+        // With a state store, the pipeline's runs go one at a time across workers: each diffs
+        // against what the previous one committed. Released when this returns.
+        var pipelineLock: PipelineLock?
+        if state != nil {
+            do {
+                guard let lock = try PipelineLock.acquire(pipeline.name, layout: layout, control: control) else { return nil }
+                pipelineLock = lock
+            } catch {
+                return outcome(name, pipeline, .failed("\(error); the file stays in the inbox"))
+            }
+            if HeldRuns.pipelines(layout: layout).contains(pipeline.name) { return nil }
+        }
+        defer { withExtendedLifetime(pipelineLock) {} }
         let claim: InboxClaim
         do {
             guard let taken = try InboxClaim.take(name, marker: marker, layout: layout, worker: worker) else { return nil }
@@ -258,7 +280,6 @@ struct FileProcessor: Sendable {
         if let state, let delta = staged.deltaPath {
             do {
                 try state.apply(deltaAt: delta)
-                unlink(delta)
             } catch {
                 return archived(claim, stamp: stamp, outcome(name, pipeline, .failed(
                     "the run was published to \(published), but committing it to the state store failed (\(error)); the next start completes it from \(delta)")))
@@ -267,6 +288,10 @@ struct FileProcessor: Sendable {
         CrashPoint.afterCommit.reach()
         let result = archived(claim, stamp: stamp, outcome(name, pipeline, .published(
             runDirectory: published, runID: staged.runID, counts: staged.counts, rejectsByRule: staged.rejectsByRule)))
+        // The committed delta goes only now: until the input is archived, it is what tells the
+        // next start that this worker's claim was published and committed (archive it, do not
+        // process it again). Committing it twice is a no-op.
+        if let delta = staged.deltaPath { unlink(delta) }
         CrashPoint.afterArchive.reach()
         return result
     }

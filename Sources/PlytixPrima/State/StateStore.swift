@@ -32,13 +32,11 @@ public final class StateStore: Sendable {
     /// already published: that would silently send the whole catalogue again.
     public static func open(layout: RootLayout) throws(StateError) -> StateStore {
         let path = Self.path(in: layout)
-        let exists = FileManager.default.fileExists(atPath: path)
-        if !exists {
-            let published = publishedRunCount(layout: layout)
-            if published > 0 {
-                throw StateError(
-                    "the state store \(path) is missing, but outbox/ holds \(published) published run(s). Without it every product would be sent to Prima again as new. Restore the file from a backup; or, to deliberately start over and re-send everything, move the published run folders out of outbox/ first.")
-            }
+        // A file truncated to nothing (a failed restore, a full disk) is as good as missing:
+        // SQLite would open it as a fresh, empty database. Checked before opening, which writes.
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
+        if size == nil || size == 0 {
+            try refuseFreshStore(path: path, layout: layout, problem: size == nil ? "is missing" : "is empty (0 bytes)")
         }
         do {
             try FileSystem.makeDirectory(layout.state)
@@ -50,14 +48,28 @@ public final class StateStore: Sendable {
         configuration.label = "plytix-prima state"
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
+            // A database without our schema (e.g. a fresh file put in its place) is not our state either.
+            if try !pool.read({ db in try db.tableExists("run") }) {
+                try refuseFreshStore(path: path, layout: layout, problem: "holds no plytix-prima state")
+            }
             try migrate(pool)
             // A page read proves the file is a database (SQLite opens anything lazily).
             _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM run") }
             return StateStore(pool: pool, path: path)
+        } catch let error as StateError {
+            throw error
         } catch {
             throw StateError(
                 "the state store \(path) cannot be used (\(error)). It is damaged or not a plytix-prima state file: restore it from a backup. Nothing was processed.")
         }
+    }
+
+    /// A fresh store is only allowed on a root that has published nothing yet.
+    private static func refuseFreshStore(path: String, layout: RootLayout, problem: String) throws(StateError) {
+        let published = publishedRunCount(layout: layout)
+        guard published > 0 else { return }
+        throw StateError(
+            "the state store \(path) \(problem), but outbox/ holds \(published) published run(s). Without it every product would be sent to Prima again as new. Restore the file from a backup; or, to deliberately start over and re-send everything, move the published run folders out of outbox/ first.")
     }
 
     static func publishedRunCount(layout: RootLayout) -> Int {
