@@ -169,7 +169,7 @@ import PlytixPrimaTestSupport
         // Mid-run: the file is held under the worker's claim.
         #expect(!root.directory.exists("inbox/big.csv"))
 
-        #expect(try await watcher.stop(timeout: 20) == 0)
+        #expect(try await watcher.stop(timeout: 60) == 0)
         #expect(!watcher.events("rolled_back", file: "big.csv").isEmpty)
         #expect(watcher.events("published").isEmpty)
         #expect(root.runs().isEmpty)
@@ -182,7 +182,7 @@ import PlytixPrimaTestSupport
 
         let again = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.3"], name: "watch-2")
         defer { again.kill() }
-        let published = try await again.waitFor("published", file: "big.csv", timeout: 40)
+        let published = try await again.waitFor("published", file: "big.csv", timeout: 120)
         #expect(published["read"] == "12000")
         let run = try #require(root.runs().first)
         #expect(root.runs().count == 1)
@@ -210,7 +210,7 @@ import PlytixPrimaTestSupport
         try await watcher.waitFor("seen", file: "late.dat")
 
         watcher.signal(SIGTERM)
-        #expect(try await watcher.waitForExit(timeout: 40) == 0)
+        #expect(try await watcher.waitForExit(timeout: 120) == 0)
         let all = watcher.events()
         let shutdown = try #require(all.firstIndex { $0["event"] == "shutting_down" })
         let published = try #require(all.firstIndex { $0["event"] == "published" && $0["file"] == "big.csv" })
@@ -291,7 +291,7 @@ import PlytixPrimaTestSupport
             export.add("TW-\(index)")
             root.drop(name, export.bytes)
         }
-        let done = await eventually(timeout: 45) {
+        let done = await eventually(timeout: 135) {
             first.events("published").count + second.events("published").count >= 20
         }
         #expect(done, "published: \(first.events("published").count) + \(second.events("published").count)")
@@ -428,7 +428,7 @@ import PlytixPrimaTestSupport
         defer { again.kill() }
         let returned = try await again.waitFor("returned", file: "big.csv")
         #expect(returned["level"] == "warning")
-        let published = try await again.waitFor("published", file: "big.csv", timeout: 40)
+        let published = try await again.waitFor("published", file: "big.csv", timeout: 120)
         #expect(published["read"] == "6000")
         #expect(root.runs().count == 1)
         #expect(root.directory.list("inbox/archive") == ["big.csv"])
@@ -460,8 +460,8 @@ import PlytixPrimaTestSupport
 
         let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.3"])
         defer { watcher.kill() }
-        try await watcher.waitFor("published", file: "big.dat", timeout: 40)
-        let done = await eventually(timeout: 30) { watcher.events("published").count == names.count + 2 }
+        try await watcher.waitFor("published", file: "big.dat", timeout: 120)
+        let done = await eventually(timeout: 90) { watcher.events("published").count == names.count + 2 }
         #expect(done)
         let all = watcher.events()
         let claimed = all.filter { $0["event"] == "claimed" && $0["pipeline"] == "plytix-to-prima" }.compactMap { $0["file"] }
@@ -518,9 +518,9 @@ import PlytixPrimaTestSupport
         next.add("NEXT-1")
         root.drop("catalogue.csv", next.bytes)
         root.directory.write("inbox/catalogue.csv.done", "")
-        let first = try await watcher.waitFor("published", file: "catalogue.csv", timeout: 40)
+        let first = try await watcher.waitFor("published", file: "catalogue.csv", timeout: 120)
         #expect(first["read"] == "6000", "the run in progress finished first")
-        let second = try await watcher.waitFor("published", file: "catalogue.csv", count: 2, timeout: 20)
+        let second = try await watcher.waitFor("published", file: "catalogue.csv", count: 2, timeout: 60)
         #expect(second["read"] == "1")
         let archive = root.directory.list("inbox/archive")
         #expect(archive.count == 4)
@@ -570,7 +570,7 @@ import PlytixPrimaTestSupport
     }
 
     /// Runs the binary to its exit, killing it after `timeout` (then `nil`).
-    func runToExit(_ arguments: [String], timeout: Double = 20) async throws -> (status: Int32, stdout: String, stderr: String)? {
+    func runToExit(_ arguments: [String], timeout: Double = 60) async throws -> (status: Int32, stdout: String, stderr: String)? {
         let scratch = TempDirectory("watch-exit")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.executable)
@@ -659,13 +659,13 @@ final class Watcher: @unchecked Sendable {
     }
 
     /// Waits until the worker logs `watching` (its signal handlers are in place by then).
-    func started(timeout: Double = 20) async throws {
+    func started(timeout: Double = 60) async throws {
         try await waitFor("watching", timeout: timeout)
     }
 
     /// Waits for the `count`-th `event` (about `file`, if given) and returns it.
     @discardableResult
-    func waitFor(_ event: String, file: String? = nil, count: Int = 1, timeout: Double = 30) async throws -> [String: String] {
+    func waitFor(_ event: String, file: String? = nil, count: Int = 1, timeout: Double = 90) async throws -> [String: String] {
         var found: [[String: String]] = []
         let ok = await eventually(timeout: timeout) {
             found = events(event, file: file)
@@ -682,7 +682,7 @@ final class Watcher: @unchecked Sendable {
     }
 
     /// The exit status once the process has exited normally; `nil` if killed by a signal.
-    func waitForExit(timeout: Double = 20) async throws -> Int32? {
+    func waitForExit(timeout: Double = 60) async throws -> Int32? {
         guard await eventually(timeout: timeout, { !process.isRunning }) else {
             throw Timeout(description: "still running \(timeout) s after the signal; log:\n\(completeLines().suffix(30).joined(separator: "\n"))")
         }
@@ -690,7 +690,7 @@ final class Watcher: @unchecked Sendable {
     }
 
     /// SIGTERM, then the exit status.
-    func stop(timeout: Double = 20) async throws -> Int32? {
+    func stop(timeout: Double = 60) async throws -> Int32? {
         signal(SIGTERM)
         return try await waitForExit(timeout: timeout)
     }
