@@ -41,16 +41,8 @@ struct ApproveCommand: ParsableCommand {
     @OptionGroup var rootOptions: RootOptions
 
     func run() throws {
-        guard HeldRuns.list(layout: rootOptions.layout).contains(where: { $0.runID == runID }) else {
-            Console.error("error: no held run \(runID); `plytix-prima status` lists the held runs")
-            throw ExitCode(ExitStatus.usage)
-        }
-        do {
-            let path = try HeldRuns.approve(runID, layout: rootOptions.layout)
-            print("\(runID): approved and published to \(path)")
-        } catch {
-            Console.error("error: \(error)")
-            throw ExitCode(ExitStatus.failure)
+        try HeldRunAction.perform(on: runID, layout: rootOptions.layout) { runID, layout throws(HeldRuns.Failure) in
+            "\(runID): approved and published to \(try HeldRuns.approve(runID, layout: layout))"
         }
     }
 }
@@ -66,13 +58,25 @@ struct DiscardCommand: ParsableCommand {
     @OptionGroup var rootOptions: RootOptions
 
     func run() throws {
-        guard HeldRuns.list(layout: rootOptions.layout).contains(where: { $0.runID == runID }) else {
+        try HeldRunAction.perform(on: runID, layout: rootOptions.layout) { runID, layout throws(HeldRuns.Failure) in
+            try HeldRuns.discard(runID, layout: layout)
+            return "\(runID): discarded; nothing was published"
+        }
+    }
+}
+
+/// `approve` and `discard` share their checks and exit codes: 2 for an unknown run, 1 when the
+/// action fails.
+enum HeldRunAction {
+    static func perform(
+        on runID: String, layout: RootLayout, _ action: (String, RootLayout) throws(HeldRuns.Failure) -> String
+    ) throws {
+        guard HeldRuns.list(layout: layout).contains(where: { $0.runID == runID }) else {
             Console.error("error: no held run \(runID); `plytix-prima status` lists the held runs")
             throw ExitCode(ExitStatus.usage)
         }
         do {
-            try HeldRuns.discard(runID, layout: rootOptions.layout)
-            print("\(runID): discarded; nothing was published")
+            print(try action(runID, layout))
         } catch {
             Console.error("error: \(error)")
             throw ExitCode(ExitStatus.failure)

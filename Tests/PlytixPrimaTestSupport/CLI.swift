@@ -4,6 +4,8 @@ import Foundation
 public enum CLI {
     public struct Result: Sendable {
         public var status: Int32
+        /// The process was killed by a signal (`status` is then the signal's number).
+        public var signalled: Bool = false
         public var stdout: String
         public var stderr: String
     }
@@ -27,9 +29,10 @@ public enum CLI {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
+        // A crash point armed in the test runner's own environment must never leak into a child.
+        var inherited = ProcessInfo.processInfo.environment
+        inherited.removeValue(forKey: "PLYTIX_PRIMA_CRASH_AT")
+        process.environment = inherited.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -39,6 +42,8 @@ public enum CLI {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+            stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 }

@@ -18,23 +18,8 @@ enum StateFixture {
 
     /// Runs the `plytix-prima` binary like `CLI.run`, but also says whether a signal ended it.
     static func cli(_ arguments: [String], environment: [String: String] = [:]) throws -> Exit {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.executable)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: CrashPoint.environmentVariable)
-        process.environment = env.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Exit(
-            status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
-            stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        let result = try CLI.run(arguments, environment: environment)
+        return Exit(status: result.status, signalled: result.signalled, stdout: result.stdout, stderr: result.stderr)
     }
 
     /// `plytix-prima run --root ROOT --settle 0`.
