@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+@testable import PlytixPrima
+
+@Suite struct ExportTimestampTests {
+    static let day: Int64 = 1_795_132_800  // 2026-11-20T00:00:00Z
+    static let cases: [(String, Int64)] = [
+        ("1970-01-01", 0),
+        ("2026-11-20", day),
+        ("2026-11-20T10:11:12Z", day + 36_672),
+        ("2026-11-20 10:11:12", day + 36_672),
+        ("2026-11-20T10:11:12.123Z", day + 36_672),
+        ("2026-11-20T10:11", day + 36_660),
+        ("2026-11-20T11:11:12+01:00", day + 36_672),
+        ("2026-11-20T09:41:12-0030", day + 36_672),
+        ("2000-02-29T00:00:00Z", 951_782_400),
+    ]
+
+    @Test(arguments: cases)
+    func parsesISODatesAndTimes(text: String, seconds: Int64) {
+        #expect(ExportTimestamp.seconds(text) == seconds)
+    }
+
+    @Test(arguments: ["", "yesterday", "20/11/2026", "2026-13-01", "2026-11-20T25:00", "2026-11-20T10:11:12Q", "2026-11-20X10:11"])
+    func refusesWhatIsNotAnISOTime(text: String) {
+        #expect(ExportTimestamp.seconds(text) == nil)
+    }
+}
+
+@Suite struct KnownCatalogueTests {
+    @Test func findsEverySKUWhateverTheInsertOrder() {
+        var catalogue = KnownCatalogue(expectedCount: 500)
+        let skus = (0..<500).map { "SKU-\(($0 * 7919) % 500)" }
+        for (index, sku) in skus.enumerated() {
+            catalogue.insert(sku: sku, hash: RecordHash(line: Array(sku.utf8)), modified: Int64(index) * 60, active: index % 3 != 0)
+        }
+        catalogue.finishLoading()
+        #expect(catalogue.activeCount == (0..<500).filter { $0 % 3 != 0 }.count)
+        for (index, sku) in skus.enumerated() {
+            let entry = catalogue.entry(for: sku)
+            #expect(entry != nil)
+            #expect(entry.map { KnownCatalogue.matches($0, RecordHash(line: Array(sku.utf8))) } == true)
+            #expect(entry?.modified == Int64(index) * 60)
+            #expect(entry?.active == (index % 3 != 0))
+        }
+        #expect(catalogue.entry(for: "SKU-500") == nil)
+        #expect(catalogue.entry(for: "") == nil)
+    }
+
+    @Test func aDifferentRecordDoesNotMatch() {
+        var catalogue = KnownCatalogue()
+        catalogue.insert(sku: "A", hash: RecordHash(line: Array("A,1".utf8)), modified: nil, active: true)
+        catalogue.finishLoading()
+        let entry = catalogue.entry(for: "A")!
+        #expect(!KnownCatalogue.matches(entry, RecordHash(line: Array("A,2".utf8))))
+        #expect(entry.modified == Int64.min)
+    }
+
+    @Test func recordHashesRoundTripThroughTheirBytes() {
+        let hash = RecordHash(line: Array("PX-1,Pillow\r\n".utf8))
+        #expect(RecordHash(bytes: hash.bytes) == hash)
+        #expect(hash.bytes.count == 16)
+    }
+}
