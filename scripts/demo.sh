@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The demo in one command: installs system packages if missing, builds in release mode, puts a
-# generated sample Plytix export into inbox/, runs the pipeline and shows where the output went.
+# The demo in one command: installs system packages if missing, builds in release mode, sets up a
+# fresh demo root (demo/: inbox/, outbox/, pipelines/, state/), puts a generated sample Plytix
+# export into its inbox/, runs the pipeline and shows where the output went. Each demo starts
+# from scratch, so it can be run again and again; your own root is never touched.
 #   ROWS=20000 scripts/demo.sh      # a bigger sample (default 2000 rows)
 #   FORMAT=xml scripts/demo.sh      # an XML export instead of CSV
+#   DEMO_ROOT=/tmp/pp scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-system-packages.sh
@@ -12,24 +15,29 @@ echo "==> building (release)"
 swift build -c release
 BIN="$(swift build -c release --show-bin-path)/plytix-prima"
 
-"$BIN" init . >/dev/null
+ROOT="${DEMO_ROOT:-demo}"
+rm -rf "$ROOT"
+"$BIN" init "$ROOT" >/dev/null
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-sample="inbox/plytix-demo-$stamp.${FORMAT:-csv}"
+sample="$ROOT/inbox/plytix-demo-$stamp.${FORMAT:-csv}"
 echo "==> generating a sample Plytix export: $sample (${ROWS:-2000} rows, ~0.5% defective)"
-"$BIN" sample --rows "${ROWS:-2000}" --format "${FORMAT:-csv}" --seed "${SEED:-42}" --out "$sample" >/dev/null
+# Generated beside the inbox and moved in whole, as an SFTP upload should arrive.
+"$BIN" sample --rows "${ROWS:-2000}" --format "${FORMAT:-csv}" --seed "${SEED:-42}" --out "$ROOT/sample.tmp" >/dev/null
+mv "$ROOT/sample.tmp" "$sample"
 
-echo "==> running: plytix-prima run --root . --settle 0"
+echo "==> running: plytix-prima run --root $ROOT --settle 0"
 status=0
-"$BIN" run --root . --settle 0 || status=$?
+"$BIN" run --root "$ROOT" --settle 0 || status=$?
 
-run_dir="$(ls -d outbox/plytix-to-prima/*/ 2>/dev/null | sort | tail -n 1)"
+run_dir="$(ls -d "$ROOT"/outbox/plytix-to-prima/*/ 2>/dev/null | sort | tail -n 1)"
 if [ -n "$run_dir" ]; then
   echo
   echo "Output: $run_dir"
   ls -l "$run_dir"
   echo
   echo "Prima import files, in manifest order: $(sed -n 's/.*"name" : "\(items-[0-9]*\.csv\)".*/\1/p' "$run_dir/manifest.json" | tr '\n' ' ')"
-  echo "Rejects for operations/finance (opens in Excel): $run_dir""rejects.csv"
-  echo "Input archived in: inbox/archive/"
+  echo "Rejects for operations/finance (opens in Excel): ${run_dir}rejects.csv"
+  echo "Input archived in: $ROOT/inbox/archive/    State: $ROOT/state/plytix-prima.sqlite"
+  echo "Try: $BIN status --root $ROOT"
 fi
 exit "$status"
