@@ -61,9 +61,12 @@ public enum HTMLText {
     /// For `<script>` and `<style>`, the end of the matching close tag; for a comment, the end of
     /// its `-->` (Word pastes conditional comments full of markup); else the tag's own end.
     private static func skippedContentEnd(_ bytes: UnsafeBufferPointer<UInt8>, tagStart: Int, tagEnd: Int) -> Int {
-        let comment = Array("<!--".utf8)
+        // Most tags are neither comments nor raw-text elements: decide on the second byte first.
+        let second = tagStart + 1 < bytes.count ? lowered(bytes[tagStart + 1]) : 0
+        guard second == UInt8(ascii: "!") || second == UInt8(ascii: "s") else { return tagEnd }
+        let comment = Self.commentOpening
         if bytes[tagStart...].starts(with: comment) {
-            let commentEnd = Array("-->".utf8)
+            let commentEnd = Self.commentClosing
             // From the opening dashes on, so `<!-->` is an (empty) comment too, as in HTML.
             var i = tagStart + 2
             while i + commentEnd.count <= bytes.count {
@@ -72,13 +75,11 @@ public enum HTMLText {
             }
             return bytes.count
         }
-        for name in ["script", "style"] {
-            let opening = Array("<\(name)".utf8)
+        for (opening, closing) in Self.rawTextElements {
             guard tagStart + opening.count <= bytes.count,
                 bytes[tagStart..<(tagStart + opening.count)].elementsEqual(opening, by: { lowered($0) == $1 }),
                 endsTagName(bytes, at: tagStart + opening.count)  // `<styled-box>` is no `<style>`
             else { continue }
-            let closing = Array("</\(name)".utf8)
             var i = tagEnd
             while i + closing.count <= bytes.count {
                 if bytes[i..<(i + closing.count)].elementsEqual(closing, by: { lowered($0) == $1 }) {
@@ -89,6 +90,13 @@ public enum HTMLText {
             return bytes.count
         }
         return tagEnd
+    }
+
+    private static let commentOpening = Array("<!--".utf8)
+    private static let commentClosing = Array("-->".utf8)
+    /// Elements whose content is not text: `<script>` and `<style>` (opening and closing tags).
+    private static let rawTextElements: [(opening: [UInt8], closing: [UInt8])] = ["script", "style"].map {
+        (Array("<\($0)".utf8), Array("</\($0)".utf8))
     }
 
     /// Whether the tag name ends before `index`: at `>`, `/`, a space or the end of the text.

@@ -89,7 +89,9 @@ struct ColumnFailure: Error {
 }
 
 /// How one output column is filled and checked, prepared once per pipeline.
-struct ColumnPlan: Sendable {
+/// A class: the per-row loop walks the plans, and copying a struct full of arrays and strings
+/// for every column of every row cost more retain/release than the rules themselves.
+final class ColumnPlan: Sendable {
     let column: OutputColumn
     let fieldIndex: Int?
     let rules: [any FieldRule]
