@@ -116,7 +116,7 @@ import PlytixPrimaTestSupport
         let root = TempRoot("watch-queue")
         let sample = root.path + "/first.csv"
         try await generateSample(rows: 4000, to: sample)
-        let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.5"])
+        let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.5"], pauseAfterClaim: true, pauseSeconds: 2)
         defer { watcher.kill() }
         try await watcher.started()
         try FileManager.default.moveItem(atPath: sample, toPath: root.path + "/inbox/first.csv")
@@ -161,7 +161,7 @@ import PlytixPrimaTestSupport
         let sample = root.path + "/big.csv"
         try await generateSample(rows: 12000, to: sample)
         let sampleBytes = try #require(root.directory.read("big.csv"))
-        let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.3", "--grace", "0"])
+        let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.3", "--grace", "0"], pauseAfterClaim: true)
         defer { watcher.kill() }
         try await watcher.started()
         try FileManager.default.moveItem(atPath: sample, toPath: root.path + "/inbox/big.csv")
@@ -415,7 +415,7 @@ import PlytixPrimaTestSupport
         let root = TempRoot("watch-sigkill")
         let sample = root.path + "/big.csv"
         try await generateSample(rows: 6000, to: sample)
-        let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.3"])
+        let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.3"], pauseAfterClaim: true)
         defer { watcher.kill() }
         try await watcher.started()
         try FileManager.default.moveItem(atPath: sample, toPath: root.path + "/inbox/big.csv")
@@ -613,7 +613,9 @@ final class Watcher: @unchecked Sendable {
         let description: String
     }
 
-    init(root: TempRoot, _ arguments: [String], name: String = "watch") throws {
+    /// `pauseAfterClaim`: each run waits after its claim (cancellably), so a test can signal a
+    /// run in progress however fast or slow the machine is.
+    init(root: TempRoot, _ arguments: [String], name: String = "watch", pauseAfterClaim: Bool = false, pauseSeconds: Double = 10) throws {
         logPath = root.path + "/\(name).log"
         errorPath = root.path + "/\(name).err"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -623,6 +625,11 @@ final class Watcher: @unchecked Sendable {
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         process.standardInput = FileHandle.nullDevice
+        if pauseAfterClaim {
+            process.environment = ProcessInfo.processInfo.environment.merging([
+                CrashPoint.pauseVariable: CrashPoint.afterClaim.rawValue, "PLYTIX_PRIMA_PAUSE_SECONDS": String(pauseSeconds),
+            ]) { $1 }
+        }
         try process.run()
     }
 

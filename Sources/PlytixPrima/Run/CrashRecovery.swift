@@ -59,9 +59,18 @@ public enum CrashPoint: String, CaseIterable, Sendable {
     case afterArchive = "after-archive"
 
     public static let environmentVariable = "PLYTIX_PRIMA_CRASH_AT"
+    /// `PLYTIX_PRIMA_PAUSE_AT=<point>` holds a run there for `PLYTIX_PRIMA_PAUSE_SECONDS` (default 10)
+    /// or until it is cancelled: lets tests signal a run mid-way without racing its speed.
+    public static let pauseVariable = "PLYTIX_PRIMA_PAUSE_AT"
     static let armed: CrashPoint? = ProcessInfo.processInfo.environment[environmentVariable].flatMap(CrashPoint.init)
+    static let paused: CrashPoint? = ProcessInfo.processInfo.environment[pauseVariable].flatMap(CrashPoint.init)
+    static let pauseSeconds: Double = ProcessInfo.processInfo.environment["PLYTIX_PRIMA_PAUSE_SECONDS"].flatMap(Double.init) ?? 10
 
-    func reach() {
+    func reach(control: RunControl? = nil) {
         if Self.armed == self { kill(getpid(), SIGKILL) }
+        if Self.paused == self {
+            let end = Date().addingTimeInterval(Self.pauseSeconds)
+            while Date() < end && control?.isCancelled != true { usleep(20_000) }
+        }
     }
 }

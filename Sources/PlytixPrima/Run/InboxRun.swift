@@ -219,7 +219,7 @@ struct FileProcessor: Sendable {
             return outcome(name, pipeline, .failed("cannot claim the file: \(error); it stays in the inbox"))
         }
         claimed(claim)
-        CrashPoint.afterClaim.reach()
+        CrashPoint.afterClaim.reach(control: control)
         let startedAt = now()
         let stagingName = "\(worker.id)-\(sequence)"
         let staging = layout.staging + "/" + stagingName
