@@ -72,6 +72,8 @@ let package = Package(
                 "PlytixPrima", "PlytixPrimaTestSupport", "CZlib",
                 // The state tests read the SQLite state store back directly.
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The watch log tests capture log events.
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

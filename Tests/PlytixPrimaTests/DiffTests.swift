@@ -209,7 +209,7 @@ import PlytixPrimaTestSupport
         let later = StateFixture.export(Self.skus("G", 20), Dictionary(uniqueKeysWithValues: Self.skus("G", 20).map { ($0, ["Last modified": "2026-11-22T10:00:00Z"]) }))
         root.drop("later.csv", later.bytes)
         let waiting = try StateFixture.run(root)
-        #expect(waiting.status == 0, "\(waiting.summary)")
+        #expect(waiting.status == ExitStatus.held, "\(waiting.summary)")
         #expect(waiting.stdout.contains("later.csv: waiting, pipeline \(DefaultPipeline.name) has a held run"), "\(waiting.summary)")
         #expect(root.directory.exists("inbox/later.csv"))
         #expect(root.runs().count == 1)

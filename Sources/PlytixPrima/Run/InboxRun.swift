@@ -54,11 +54,14 @@ public struct InboxRunResult: Sendable {
     /// Files left in the inbox because their pipeline has a held run (name, pipeline).
     public var blockedByHeldRun: [(name: String, pipeline: String)] = []
 
-    /// 0: all processed; 3: a file was quarantined; 4: a run was held; 1: another failure.
+    /// 0: all processed; 3: a file was quarantined; 4: a run was held, or files wait behind a held run; 1: another failure.
     public var exitCode: Int32 {
         if outcomes.contains(where: { if case .quarantined = $0.result { true } else { false } }) { return ExitStatus.quarantined }
         if outcomes.contains(where: { if case .failed = $0.result { true } else { false } }) { return ExitStatus.failure }
         if outcomes.contains(where: { if case .held = $0.result { true } else { false } }) { return ExitStatus.held }
+        // Files still waiting behind a held run: nothing reaches Prima until someone approves or
+        // discards it, so every later `run` keeps saying so (cron and monitoring notice).
+        if !blockedByHeldRun.isEmpty { return ExitStatus.held }
         return ExitStatus.success
     }
 }

@@ -53,6 +53,10 @@ public struct StatusReport: Encodable, Sendable {
     }
 
     public static func gather(layout: RootLayout, now: Date = Date(), runsPerPipeline: Int = 5) throws(StateError) -> StatusReport {
+        // A mistyped --root must not be created (with a fresh store) and shown as "No runs yet".
+        guard FileSystem.isDirectory(layout.inbox) || FileSystem.isDirectory(layout.state) else {
+            throw StateError("\(layout.root) is not a plytix-prima root (no inbox/ or state/ in it); run `plytix-prima init \(layout.root)` first or pass the right --root")
+        }
         let state = try StateStore.open(layout: layout)
         do {
             return try state.pool.read { db in

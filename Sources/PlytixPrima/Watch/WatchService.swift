@@ -186,6 +186,12 @@ enum WatchLog {
             metadata["accepted"] = "\(counts.accepted)"
             metadata["rejected"] = "\(counts.rejected)"
             metadata["skipped"] = "\(counts.skipped)"
+            // What reached Prima: the diff's counts (issue 3), not only the row counts.
+            metadata["new"] = "\(counts.new)"
+            metadata["updated"] = "\(counts.updated)"
+            metadata["unchanged"] = "\(counts.unchanged)"
+            metadata["discontinued"] = "\(counts.discontinued)"
+            metadata["stale"] = "\(counts.stale)"
             metadata["run_folder"] = "\(directory)"
             logger.info("published", metadata: metadata)
         case .quarantined(let fault, let movedTo):
