@@ -58,3 +58,54 @@ import PlytixPrimaTestSupport
         #expect(status.pipelines.first?.lastRuns.first?.status == "discarded")
     }
 }
+
+@Suite struct OwnPendingDeltaTests {
+    /// Stages and publishes a second export the way FileProcessor does, but stops before the
+    /// commit, as a failed commit would leave it: the delta pending under this worker's name.
+    func publishedButUncommitted(_ root: TempRoot, worker: String) throws -> (runID: String, delta: String) {
+        let state = try StateStore.open(layout: root.layout)
+        var second = ExportBuilder()
+        for i in 1...20 { second.add("P-\(i)", ["Brand": i == 1 ? "Changed" : "Acme"]) }
+        let input = root.directory.write("second.csv", second.bytes)
+        let config = try PipelineLoader.load(named: DefaultPipeline.name, in: root.layout.pipelines)
+        let staging = root.layout.staging + "/\(worker)-1"
+        try FileSystem.makeDirectory(staging)
+        try FileSystem.makeDirectory(root.layout.pendingDeltas)
+        let staged = try RunProcessor(config: config).stage(
+            inputPath: input, sourceName: "second.csv", startedAt: Date(), into: staging, state: state,
+            deltaPrefix: root.layout.pendingDeltas + "/\(worker)-1")
+        _ = try RunPublisher.publish(staged, layout: root.layout)
+        return (staged.runID, try #require(staged.deltaPath))
+    }
+
+    func firstRun(_ root: TempRoot) throws {
+        var first = ExportBuilder()
+        for i in 1...20 { first.add("P-\(i)") }
+        root.drop("first.csv", first.bytes)
+        _ = try root.runOnce()
+    }
+
+    @Test func aPublishedRunWhoseCommitFailedIsCommittedBeforeThePipelinesNextRun() throws {
+        let root = TempRoot("own-delta", fullMode: true)
+        try firstRun(root)
+        let (runID, delta) = try publishedButUncommitted(root, worker: "wtest")
+        let state = try StateStore.open(layout: root.layout)
+        #expect(try !state.isCommitted(runID: runID))
+        #expect(CrashRecovery.settleOwnDeltas(worker: "wtest", pipeline: DefaultPipeline.name, layout: root.layout, state: state) == nil)
+        #expect(try state.isCommitted(runID: runID))
+        #expect(!FileSystem.exists(delta))
+    }
+
+    @Test func aDeltaThatStillCannotBeCommittedBlocksThePipeline() throws {
+        let root = TempRoot("own-delta-stuck", fullMode: true)
+        try firstRun(root)
+        let (runID, delta) = try publishedButUncommitted(root, worker: "wtest")
+        // Cut off its end record: applying it fails every time.
+        let bytes = try #require(FileManager.default.contents(atPath: delta))
+        FileManager.default.createFile(atPath: delta, contents: bytes.prefix(bytes.count - 40))
+        let state = try StateStore.open(layout: root.layout)
+        #expect(CrashRecovery.settleOwnDeltas(worker: "wtest", pipeline: DefaultPipeline.name, layout: root.layout, state: state) == runID)
+        #expect(FileSystem.exists(delta))
+        #expect(CrashRecovery.settleOwnDeltas(worker: "other", pipeline: DefaultPipeline.name, layout: root.layout, state: state) == nil)
+    }
+}

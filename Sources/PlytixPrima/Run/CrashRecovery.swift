@@ -14,6 +14,21 @@ enum CrashRecovery {
         }
     }
 
+    /// Commits this worker's own deltas for `pipeline` whose runs were published but whose
+    /// commit failed (a long-running `watch` is never a dead worker to itself). Returns the run
+    /// id of one that still cannot be committed, or `nil` when none is left.
+    static func settleOwnDeltas(worker: String, pipeline: String, layout: RootLayout, state: StateStore) -> String? {
+        for name in FileSystem.list(layout.pendingDeltas) where name.hasPrefix(worker + "-") && name.hasSuffix(".delta") {
+            let path = layout.pendingDeltas + "/" + name
+            guard let run = StateDelta.header(at: path), run.pipeline == pipeline,
+                FileSystem.exists(layout.outbox(pipeline: run.pipeline) + "/" + run.runID + "/" + RunManifest.fileName)
+            else { continue }
+            guard (try? state.apply(deltaAt: path)) != nil else { return run.runID }
+            unlink(path)
+        }
+        return nil
+    }
+
     /// What settling a dead worker's state deltas found.
     struct Settlement {
         /// Runs it published that are now committed: their inputs are done and go to the archive.
