@@ -54,6 +54,10 @@ public enum HeldRuns {
             throw Failure(description: "no held run \(runID); `plytix-prima status` lists the held runs")
         }
         do {
+            // The same lock as approve: discarding a run while it is being approved must wait.
+            let lock = try PipelineLock.acquire(held.pipeline, layout: layout)
+            defer { withExtendedLifetime(lock) {} }
+            guard FileSystem.exists(held.path) else { throw Failure(description: "\(runID) is no longer held") }
             let state = try StateStore.open(layout: layout)
             let delta = layout.heldDeltas + "/" + runID + ".delta"
             if var record = StateDelta.record(at: delta) {
