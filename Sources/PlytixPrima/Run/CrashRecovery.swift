@@ -2,13 +2,19 @@ import Foundation
 
 /// Brings a root back to the crash-free outcome after a worker died mid-run.
 enum CrashRecovery {
+    /// A run is published once its folder, with its manifest, is in the outbox: the rename is
+    /// the commit point every recovery decision turns on.
+    static func isPublished(_ run: RunRecord, layout: RootLayout) -> Bool {
+        FileSystem.exists(layout.outbox(pipeline: run.pipeline) + "/" + run.runID + "/" + RunManifest.fileName)
+    }
+
     /// Commits held runs whose approval was interrupted after their folder reached the outbox.
     static func settleApprovedDeltas(layout: RootLayout, state: StateStore?) {
         guard let state else { return }
         for name in FileSystem.list(layout.heldDeltas) where name.hasSuffix(".delta") {
             let path = layout.heldDeltas + "/" + name
             guard let run = StateDelta.header(at: path),
-                FileSystem.exists(layout.outbox(pipeline: run.pipeline) + "/" + run.runID + "/" + RunManifest.fileName)
+                isPublished(run, layout: layout)
             else { continue }
             if (try? state.apply(deltaAt: path)) != nil { unlink(path) }
         }
@@ -21,7 +27,7 @@ enum CrashRecovery {
         for name in FileSystem.list(layout.pendingDeltas) where name.hasPrefix(worker + "-") && name.hasSuffix(".delta") {
             let path = layout.pendingDeltas + "/" + name
             guard let run = StateDelta.header(at: path), run.pipeline == pipeline,
-                FileSystem.exists(layout.outbox(pipeline: run.pipeline) + "/" + run.runID + "/" + RunManifest.fileName)
+                isPublished(run, layout: layout)
             else { continue }
             guard (try? state.apply(deltaAt: path)) != nil else { return run.runID }
             unlink(path)
@@ -49,7 +55,7 @@ enum CrashRecovery {
                 unlink(path)  // never completed: the run cannot have been published
                 continue
             }
-            let published = FileSystem.exists(layout.outbox(pipeline: run.pipeline) + "/" + run.runID + "/" + RunManifest.fileName)
+            let published = isPublished(run, layout: layout)
             if published {
                 guard let state, (try? state.apply(deltaAt: path)) != nil else {
                     settlement.uncommitted.append(run)
