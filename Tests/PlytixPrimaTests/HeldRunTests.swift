@@ -91,7 +91,7 @@ import PlytixPrimaTestSupport
         let (runID, delta) = try publishedButUncommitted(root, worker: "wtest")
         let state = try StateStore.open(layout: root.layout)
         #expect(try !state.isCommitted(runID: runID))
-        #expect(CrashRecovery.settleOwnDeltas(worker: "wtest", pipeline: DefaultPipeline.name, layout: root.layout, state: state) == nil)
+        #expect(CrashRecovery.settlePublishedDeltas(pipeline: DefaultPipeline.name, layout: root.layout, state: state) == nil)
         #expect(try state.isCommitted(runID: runID))
         #expect(!FileSystem.exists(delta))
     }
@@ -104,8 +104,30 @@ import PlytixPrimaTestSupport
         let bytes = try #require(FileManager.default.contents(atPath: delta))
         FileManager.default.createFile(atPath: delta, contents: bytes.prefix(bytes.count - 40))
         let state = try StateStore.open(layout: root.layout)
-        #expect(CrashRecovery.settleOwnDeltas(worker: "wtest", pipeline: DefaultPipeline.name, layout: root.layout, state: state) == runID)
+        #expect(CrashRecovery.settlePublishedDeltas(pipeline: DefaultPipeline.name, layout: root.layout, state: state) == runID)
         #expect(FileSystem.exists(delta))
-        #expect(CrashRecovery.settleOwnDeltas(worker: "other", pipeline: DefaultPipeline.name, layout: root.layout, state: state) == nil)
+        #expect(CrashRecovery.settlePublishedDeltas(pipeline: "another-pipeline", layout: root.layout, state: state) == nil)
+    }
+
+    /// A peer that published and died before committing, while this worker waited for the lock:
+    /// the next run of the pipeline commits the peer's delta before it diffs, so the peer's
+    /// changes are not sent again.
+    @Test func thePipelinesNextRunCommitsADeadPeersPublishedDeltaFirst() throws {
+        let root = TempRoot("peer-delta", fullMode: true)
+        try firstRun(root)
+        let (runID, delta) = try publishedButUncommitted(root, worker: "wdead")
+        var third = ExportBuilder()
+        for i in 1...20 { third.add("P-\(i)", ["Brand": i == 1 ? "Changed" : "Acme"]) }
+        third.add("P-21")
+        root.drop("third.csv", third.bytes)
+        _ = try root.runOnce()
+        let state = try StateStore.open(layout: root.layout)
+        #expect(try state.isCommitted(runID: runID))
+        #expect(!FileSystem.exists(delta))
+        // P-1's change was published by the peer's run: the third run only adds P-21.
+        let last = try #require(root.runs().last)
+        let manifest = try root.manifest(last)
+        #expect(manifest.counts.new == 1)
+        #expect(manifest.counts.updated == 0)
     }
 }

@@ -20,11 +20,14 @@ enum CrashRecovery {
         }
     }
 
-    /// Commits this worker's own deltas for `pipeline` whose runs were published but whose
-    /// commit failed (a long-running `watch` is never a dead worker to itself). Returns the run
-    /// id of one that still cannot be committed, or `nil` when none is left.
-    static func settleOwnDeltas(worker: String, pipeline: String, layout: RootLayout, state: StateStore) -> String? {
-        for name in FileSystem.list(layout.pendingDeltas) where name.hasPrefix(worker + "-") && name.hasSuffix(".delta") {
+    /// Called with the pipeline's lock held, before a run diffs: commits every delta of
+    /// `pipeline` whose run was published but not committed, whichever worker wrote it. Under
+    /// the lock no other run of the pipeline can be between its publish and its commit, and
+    /// applying is idempotent, so this is always safe; it covers our own failed commits (a
+    /// long-running `watch` is never a dead worker to itself) and a peer that died holding the
+    /// lock just before we took it. Returns a run that still cannot be committed, or `nil`.
+    static func settlePublishedDeltas(pipeline: String, layout: RootLayout, state: StateStore) -> String? {
+        for name in FileSystem.list(layout.pendingDeltas) where name.hasSuffix(".delta") {
             let path = layout.pendingDeltas + "/" + name
             guard let run = StateDelta.header(at: path), run.pipeline == pipeline,
                 isPublished(run, layout: layout)

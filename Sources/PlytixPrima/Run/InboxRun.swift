@@ -212,9 +212,9 @@ struct FileProcessor: Sendable {
                 return outcome(name, pipeline, .failed("\(error); the file stays in the inbox"))
             }
             if HeldRuns.pipelines(layout: layout).contains(pipeline.name) { return nil }
-            // A run of ours published earlier whose commit failed must be committed first:
-            // diffing against the state before it would send its changes again.
-            if let state, let stuck = CrashRecovery.settleOwnDeltas(worker: worker.id, pipeline: pipeline.name, layout: layout, state: state) {
+            // A run published earlier whose commit failed or was cut short must be committed
+            // first: diffing against the state before it would send its changes again.
+            if let state, let stuck = CrashRecovery.settlePublishedDeltas(pipeline: pipeline.name, layout: layout, state: state) {
                 return outcome(name, pipeline, .failed(
                     "run \(stuck) of this pipeline is published but its state commit still fails; nothing more is processed for the pipeline until it succeeds; the file stays in the inbox"))
             }
