@@ -67,34 +67,60 @@ final class StateDeltaWriter {
     }
 }
 
+/// One record of a delta after its header.
+enum StateDeltaEntry {
+    case upsert(sku: String, hash: [UInt8], line: [UInt8], modified: Int64?)
+    case discontinue(sku: String)
+    case openReject(sku: String, rule: String)
+    case closeRejects(sku: String)
+    /// The last record: the run's final counts. A delta without it is incomplete.
+    case end(RunCounts)
+}
+
+/// Reads a delta back: its run first, then its entries in order. The one place that knows the
+/// record layout `StateDeltaWriter` writes.
+final class StateDeltaReader {
+    let run: RunRecord
+    private let file: BinaryRecordReader
+
+    init(path: String) throws {
+        file = try BinaryRecordReader(path: path)
+        guard try file.nextKind() == UInt8(ascii: "H") else { throw StateError("\(path) is not a state delta") }
+        run = try JSONOutput.decoder.decode(RunRecord.self, from: Data(try file.bytes()))
+    }
+
+    func next() throws -> StateDeltaEntry? {
+        guard let kind = try file.nextKind() else { return nil }
+        switch kind {
+        case UInt8(ascii: "U"):
+            let sku = try file.string(), hash = try file.bytes(), line = try file.bytes(), modified = try file.int()
+            return .upsert(sku: sku, hash: hash, line: line, modified: modified == Int.min ? nil : Int64(modified))
+        case UInt8(ascii: "D"): return .discontinue(sku: try file.string())
+        case UInt8(ascii: "R"): return .openReject(sku: try file.string(), rule: try file.string())
+        case UInt8(ascii: "C"): return .closeRejects(sku: try file.string())
+        case UInt8(ascii: "E"): return .end(try JSONOutput.decoder.decode(RunCounts.self, from: Data(try file.bytes())))
+        default: throw StateError("\(file.path) holds an unknown record (\(kind))")
+        }
+    }
+}
+
 enum StateDelta {
     /// The run of a complete delta with its final counts, or `nil` if incomplete.
     static func record(at path: String) -> RunRecord? {
-        guard var run = header(at: path), let reader = try? BinaryRecordReader(path: path) else { return nil }
-        _ = try? reader.nextKind()
-        _ = try? reader.bytes()
-        // Skip to the end record; its counts are the run's.
-        while let kind = try? reader.nextKind() {
-            switch kind {
-            case UInt8(ascii: "U"): _ = try? reader.string(); _ = try? reader.bytes(); _ = try? reader.bytes(); _ = try? reader.int()
-            case UInt8(ascii: "D"), UInt8(ascii: "C"): _ = try? reader.string()
-            case UInt8(ascii: "R"): _ = try? reader.string(); _ = try? reader.string()
-            case UInt8(ascii: "E"):
-                guard let json = try? reader.bytes(), let counts = try? JSONOutput.decoder.decode(RunCounts.self, from: Data(json)) else { return nil }
+        guard let reader = try? StateDeltaReader(path: path) else { return nil }
+        var run = reader.run
+        while let entry = (try? reader.next()) ?? nil {
+            if case .end(let counts) = entry {
                 run.counts = counts
                 return run
-            default: return nil
             }
         }
         return nil
     }
 
-    /// The run a delta belongs to, or `nil` if the file is not a complete delta.
+    /// The run a delta belongs to, or `nil` if the file is not a delta.
     static func header(at path: String) -> RunRecord? {
-        guard let reader = try? BinaryRecordReader(path: path), (try? reader.nextKind()) == UInt8(ascii: "H"),
-            let json = try? reader.bytes()
-        else { return nil }
-        return try? JSONOutput.decoder.decode(RunRecord.self, from: Data(json))
+        (try? StateDeltaReader(path: path))?.run
     }
 }
 
@@ -103,9 +129,8 @@ extension StateStore {
     /// Returns the run it committed.
     @discardableResult
     func apply(deltaAt path: String, status: RunStatus = .published) throws -> RunRecord {
-        let reader = try BinaryRecordReader(path: path)
-        guard try reader.nextKind() == UInt8(ascii: "H") else { throw StateError("\(path) is not a state delta") }
-        var run = try JSONOutput.decoder.decode(RunRecord.self, from: Data(try reader.bytes()))
+        let reader = try StateDeltaReader(path: path)
+        var run = reader.run
         run.status = status
         try pool.write { db in
             if try String.fetchOne(db, sql: "SELECT status FROM run WHERE run_id = ?", arguments: [run.runID]) == RunStatus.published.rawValue {
@@ -124,23 +149,19 @@ extension StateStore {
                 """)
             let closeRejects = try db.cachedStatement(sql: "DELETE FROM open_reject WHERE pipeline = ? AND sku = ?")
             var complete = false
-            while let kind = try reader.nextKind() {
-                switch kind {
-                case UInt8(ascii: "U"):
-                    let sku = try reader.string(), hash = Data(try reader.bytes()), line = Data(try reader.bytes())
-                    let modified = try reader.int()
-                    try upsert.execute(arguments: [run.pipeline, sku, hash, line, run.runID, modified == Int.min ? nil : Int64(modified)])
-                case UInt8(ascii: "D"):
-                    try discontinue.execute(arguments: [run.runID, run.pipeline, try reader.string()])
-                case UInt8(ascii: "R"):
-                    try openReject.execute(arguments: [run.pipeline, try reader.string(), try reader.string(), run.runID, run.runID])
-                case UInt8(ascii: "C"):
-                    try closeRejects.execute(arguments: [run.pipeline, try reader.string()])
-                case UInt8(ascii: "E"):
-                    run.counts = try JSONOutput.decoder.decode(RunCounts.self, from: Data(try reader.bytes()))
+            while let entry = try reader.next() {
+                switch entry {
+                case .upsert(let sku, let hash, let line, let modified):
+                    try upsert.execute(arguments: [run.pipeline, sku, Data(hash), Data(line), run.runID, modified])
+                case .discontinue(let sku):
+                    try discontinue.execute(arguments: [run.runID, run.pipeline, sku])
+                case .openReject(let sku, let rule):
+                    try openReject.execute(arguments: [run.pipeline, sku, rule, run.runID, run.runID])
+                case .closeRejects(let sku):
+                    try closeRejects.execute(arguments: [run.pipeline, sku])
+                case .end(let counts):
+                    run.counts = counts
                     complete = true
-                default:
-                    throw StateError("\(path) holds an unknown record (\(kind))")
                 }
             }
             guard complete else { throw StateError("\(path) is incomplete") }
