@@ -68,7 +68,7 @@ enum PipelineFixture {
         ])
         let columns = Self.config.columns
         #expect(columns[0].value == .action)
-        #expect(columns[3].value == .itemType(relationship: FieldSource(csv: "Bundle Contents", xml: "bundle_contents"), kit: "KIT", stock: "STOCK"))
+        #expect(columns[3].value == .itemType(relationship: FieldSource(csv: "Bundle Contents", xml: "bundle_contents"), kit: "KIT", style: "STYLE", stock: "STOCK"))
         #expect(columns[6].value == .constant("ACTIVE"))
         #expect(!columns.contains { ($0.source?.csv ?? "").lowercased().contains("price") || ($0.source?.csv ?? "").contains("VAT") })
     }

@@ -59,6 +59,22 @@ final class ChunkWriter {
         totalRows += 1
     }
 
+    /// Appends lines that must stay in one file (a kit's bill of materials): a new chunk starts
+    /// first if they would not fit; lines more than a chunk's limit get a chunk of their own.
+    func append(group lines: [[UInt8]]) throws(OutputError) {
+        if let writer = current, currentRows > 0 {
+            let bytes = lines.reduce(0) { $0 + $1.count }
+            let full = currentRows + lines.count > settings.rowsPerChunk || writer.size + Int64(bytes) > Int64(settings.maxChunkBytes)
+            if full { try closeCurrent() }
+        }
+        if current == nil { try openNext() }
+        for line in lines {
+            try current!.write(line)
+            currentRows += 1
+            totalRows += 1
+        }
+    }
+
     /// Closes the last chunk; returns every chunk written, in order. A run always has its first
     /// chunk, header only when no row was accepted, so the importer's input is never missing.
     func finish() throws(OutputError) -> [OutputFile] {

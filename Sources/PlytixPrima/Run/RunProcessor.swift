@@ -122,6 +122,7 @@ public struct RunProcessor: Sendable {
 
     struct FirstPassResult {
         var index = SKUIndex()
+        var graph = RelationshipGraph()
         var format: InputFormat = .csv
         var compressed = false
         var delimiter: String?
@@ -136,6 +137,7 @@ public struct RunProcessor: Sendable {
         var readerFault: FileFault?
         var pending: [Int: MappedMessage] = [:]
         var expected = 0
+        let discontinueStatuses = Set(config.diff.discontinueStatuses.map { $0.lowercased() })
         do throws(OutputError) {
             let spool = try RowSpoolWriter(path: spoolPath)
             while let message = pipeline.next(&pending, expected: &expected) {
@@ -151,16 +153,20 @@ public struct RunProcessor: Sendable {
                         switch row {
                         case .unreadable(let fault):
                             // A malformed row that still names its SKU makes that SKU ambiguous too.
-                            result.index.record(fault.sku, line: fault.line)
+                            result.index.record(fault.sku, line: fault.line, standing: .rejected)
                             try spool.appendUnreadable(fault)
                         case .accepted(let row):
-                            result.index.record(row.sku, line: row.line)
+                            result.index.record(row.sku, line: row.line, standing: .accepted)
+                            result.graph.noteAccepted(row)
                             try spool.appendAccepted(row)
-                        case .rejected(let reasons, let line, let sku):
-                            result.index.record(sku, line: line)
+                        case .rejected(let reasons, let line, let sku, let parent):
+                            result.index.record(sku, line: line, standing: .rejected)
+                            result.graph.noteNamedParent(parent)
                             try spool.appendRejected(reasons)
-                        case .skipped(let line, let sku, let status):
-                            result.index.record(sku, line: line)
+                        case .skipped(let line, let sku, let status, let parent):
+                            let discontinuing = discontinueStatuses.contains(status.lowercased())
+                            result.index.record(sku, line: line, standing: discontinuing ? .discontinuing : .skipped)
+                            result.graph.noteNamedParent(parent)
                             try spool.appendSkipped(line: line, sku: sku, status: status)
                         }
                     }
@@ -194,6 +200,15 @@ public struct RunProcessor: Sendable {
         let discontinued = ChunkWriter(
             directory: directory, prefix: "discontinue", kind: "discontinue", headers: [keyColumn, "Status"], settings: config.output,
             alwaysWritesFirstChunk: false)
+        let sequence = ImportSequencer(items: items, directory: directory)
+        defer { sequence.discard() }
+        let bom = BillOfMaterialsWriter(directory: directory, layout: config.relationships.bom, output: config.output)
+        let relationships = RelationshipStage(
+            config: config, format: firstPass.format, layout: layout,
+            plan: RelationshipPlan(
+                index: firstPass.index, graph: firstPass.graph, catalogue: state?.catalogue,
+                fullExport: config.diff.mode == .full && state != nil, settings: config.relationships),
+            publishedKits: try state?.publishedKits() ?? [:], encoder: items.encoder)
         let rejects = try RejectWriter(path: directory + "/rejects.csv", sourceFile: source.name)
         let record = RunRecord(
             runID: runID, pipeline: config.name, sourceName: source.name, sourceSHA256: source.sha256, status: .published,
@@ -239,6 +254,12 @@ public struct RunProcessor: Sendable {
                     try reject([duplicate])
                     continue
                 }
+                let refusals = relationships.refusals(of: row)
+                guard refusals.isEmpty else {
+                    try reject(refusals)
+                    continue
+                }
+                relationships.prepare(&row)
                 let known = state?.catalogue.entry(for: row.sku)
                 // Times are compared in whole minutes, the resolution the catalogue keeps.
                 if let known, known.active, let modified = row.modified, known.modified != Int64.min, modified / 60 * 60 < known.modified {
@@ -266,10 +287,11 @@ public struct RunProcessor: Sendable {
                 } else {
                     counts.new += 1
                 }
-                try items.append(encodedLine: row.encoded)
+                try sequence.append(row.encoded, placement: relationships.placement(of: row))
                 var published = row.encoded
                 if let offset = row.actionOffset { published[offset] = UInt8(ascii: "A") }
-                try delta?.upsert(row, line: published)
+                try delta?.upsert(row, line: published, variantLevel: relationships.variantLevel(of: row))
+                try relationships.sendBillOfMaterials(of: row, to: bom, delta: delta)
             case .rejected(let reasons):
                 let first = reasons[0]
                 try reject(reasons + [duplicate(first.sku, line: first.line)].compactMap { $0 })
@@ -296,7 +318,9 @@ public struct RunProcessor: Sendable {
             }
         }
 
+        try sequence.finish()
         var files = try items.finish()
+        files += try bom.finish()
         files += try discontinued.finish()
         files.append(try rejects.finish())
         let heldReason = state.flatMap { massChangeReason(counts: counts, known: $0.catalogue.activeCount) }
@@ -306,7 +330,8 @@ public struct RunProcessor: Sendable {
             firstPassSeconds: firstPass.finishedAt.timeIntervalSince(startedAt),
             counts: counts, rejectsByRule: byRule, skippedByStatus: skippedByStatus,
             unexpectedStatuses: unexpectedStatuses(in: skippedByStatus), absentFields: firstPass.absentFields,
-            distinctSKUs: firstPass.index.distinctCount, diff: diff, heldReason: heldReason, files: files)
+            distinctSKUs: firstPass.index.distinctCount, diff: diff, relationships: relationships.report(bom: bom),
+            heldReason: heldReason, files: files)
         let reportFile = try report.write(to: directory)
         files.append(reportFile)
         // Everything the manifest names must be on disk before the manifest says so.
@@ -383,7 +408,12 @@ struct StateView {
         self.store = store
         catalogue = try store.catalogue(pipeline: pipeline)
         openRejectSKUs = try store.openRejectSKUs(pipeline: pipeline)
+        self.pipeline = pipeline
     }
+
+    let pipeline: String
+
+    func publishedKits() throws -> [SKUFingerprint: SKUFingerprint] { try store.publishedKits(pipeline: pipeline) }
 }
 
 /// The diff's details for `report.json`, capped so a huge change stays a readable report.
