@@ -60,8 +60,8 @@ columns:
     allowed_characters: "A-Za-z0-9-_./"
 
   - header: ItemType
-    derived: item_type            # KIT when Bundle Contents lists components, STYLE for a parent of variants, else STOCK
-    source: Bundle Contents       # a kit's components: SKU#quantity tokens
+    derived: item_type            # KIT when Bundle Contents lists components (SKU#quantity), STYLE for a parent of variants, else STOCK
+    source: Bundle Contents
     xml: bundle_contents
     values: { kit: KIT, style: STYLE, stock: STOCK }
 

@@ -265,6 +265,9 @@ private struct PipelineParser {
         guard parents.count <= 1 else {
             throw columns.error("only one column can be 'relationship: variant_of'; found \(parents.count)")
         }
+        if config.columns.contains(where: { $0.isKey && $0.relationship != nil }) {
+            throw columns.error("the key column (the item code) cannot also be the parent column")
+        }
         let kits = config.columns.filter { if case .itemType = $0.value { true } else { false } }
         guard kits.count <= 1 else { throw columns.error("only one column can be 'derived: item_type'; found \(kits.count)") }
         if config.input.relationshipSeparator == config.input.relationshipQuantitySeparator {
@@ -384,7 +387,6 @@ private struct PipelineParser {
         if let relationship = keys["relationship"] {
             column.relationship = try relationship.choice(ColumnRelationship.self)
             guard column.source != nil else { throw relationship.error("a 'variant_of' column must read a Plytix field ('source', e.g. Variant of)") }
-            guard !column.isKey else { throw relationship.error("the key column cannot also be the parent column") }
         }
         if column.isKey {
             guard column.source != nil else { throw named.error("the key column must read a Plytix field ('source')") }
