@@ -63,3 +63,37 @@ import PlytixPrimaTestSupport
         #expect(StateFixture.manifestProblems(root) == [])
     }
 }
+
+/// Variants and kits read from an XML channel (`variant_of`, `bundle_contents`).
+@Suite struct XMLRelationshipTests {
+    typealias F = RelationshipFixture
+
+    static func product(_ sku: String, _ overrides: [String: String] = [:]) -> String {
+        let fields = ExportBuilder.validProduct(sku).merging(overrides) { $1 }
+        let elements = fields.sorted { $0.key < $1.key }.map { key, value in
+            let name = FieldSource.xmlName(for: key)
+            let escaped = value.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            return "<\(name)>\(escaped)</\(name)>"
+        }
+        return "<product>" + elements.joined() + "</product>"
+    }
+
+    @Test func relationshipsFromXMLElements() throws {
+        let root = TempRoot("relationships-xml")
+        let products = [
+            Self.product("KIT-1", ["Bundle Contents": "VAR-1#2,PLAIN-1"]),
+            Self.product("VAR-1", ["Variant of": "PAR-1"]),
+            Self.product("ORPHAN", ["Variant of": "NOBODY"]),
+            Self.product("PAR-1"),
+            Self.product("PLAIN-1"),
+        ]
+        root.drop("export.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<products>" + products.joined(separator: "\n") + "</products>\n")
+        let run = try F.run(root)
+        #expect(try F.itemCodes(root, run) == ["PLAIN-1", "PAR-1", "VAR-1", "KIT-1"])
+        #expect(try F.itemTypes(root, run) == ["PLAIN-1": "STOCK", "PAR-1": "STYLE", "VAR-1": "STOCK", "KIT-1": "KIT"])
+        #expect(try F.bom(root, run) == ["A,KIT-1,10,VAR-1,2", "A,KIT-1,20,PLAIN-1,1"])
+        let reject = try #require(StateFixture.rows(root, run + "/rejects.csv").first)
+        #expect(reject[2] == "ORPHAN" && reject[3] == "variant_of" && reject[5] == "unknown_parent")
+        #expect(try F.orderingProblems(root) == [])
+    }
+}

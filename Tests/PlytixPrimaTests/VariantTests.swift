@@ -146,3 +146,27 @@ import PlytixPrimaTestSupport
         #expect(F.reason(root, run, sku: "KID-1", rule: "unknown_parent")?.contains("missing from this full export") == true)
     }
 }
+
+/// `check` sees what Prima already has when the root has a state store.
+@Suite struct CheckWithStateTests {
+    @Test func checkKnowsParentsPublishedEarlierAndChangesNothing() throws {
+        let root = TempRoot("check-state")
+        root.drop("1.csv", StateFixture.export(["PAR-1", "KEEP-1"]).bytes, age: 300)
+        try RelationshipFixture.run(root)
+        let before = try StateFixture.snapshot(root)
+
+        let file = root.directory.write("later.csv", StateFixture.export(["KID-1", "KEEP-1"], ["KID-1": ["Variant of": "PAR-1"]]).csv)
+        let check = try StateFixture.cli(["check", file, "--root", root.path])
+        #expect(check.status == 0, "\(check.summary)")
+        #expect(check.stderr.contains("2 accepted, 0 rejected"), "\(check.summary)")
+        #expect(check.stderr.contains("against the state store: 1 new, 0 updated, 1 unchanged"), "\(check.summary)")
+        #expect(try StateFixture.snapshot(root) == before)
+
+        // Without a state store the parent is unknown, as on a first run.
+        let fresh = TempRoot("check-nostate")
+        let unknown = try StateFixture.cli(["check", file, "--root", fresh.path])
+        #expect(unknown.status == 1)
+        #expect(unknown.stdout.contains("unknown_parent"), "\(unknown.summary)")
+        #expect(!FileManager.default.fileExists(atPath: StateStore.path(in: fresh.layout)), "check never creates a store")
+    }
+}

@@ -77,7 +77,7 @@ public struct RunProcessor: Sendable {
     /// followed by `~<run-id>.delta`.
     public func stage(
         inputPath: String, sourceName: String, startedAt: Date, into directory: String, control: RunControl = RunControl(),
-        state: StateStore? = nil, deltaPrefix: String? = nil
+        state: StateStore? = nil, deltaPrefix: String? = nil, detectsRepeatedFiles: Bool = true
     ) throws(RunFailure) -> StagedRun {
         let spoolPath = directory + "/.rows.spool"
         defer { try? FileManager.default.removeItem(atPath: spoolPath) }
@@ -95,7 +95,7 @@ public struct RunProcessor: Sendable {
         var source = firstPass.source
         source.name = sourceName
         do {
-            if let state, let earlier = try state.runForProcessedFile(pipeline: config.name, sha256: source.sha256) {
+            if detectsRepeatedFiles, let state, let earlier = try state.runForProcessedFile(pipeline: config.name, sha256: source.sha256) {
                 return StagedRun(
                     runID: runID, pipeline: config.name, directory: directory, source: source, files: [], counts: RunCounts(),
                     rejectsByRule: [:], duplicateOf: earlier)
