@@ -27,8 +27,15 @@ final class ChunkWriter {
     private let syncer = BackgroundSync()
     private(set) var totalRows = 0
 
-    init(directory: String, prefix: String, kind: String, headers: [String], settings: OutputSettings, alwaysWritesFirstChunk: Bool = true) {
+    /// Numbers the first file `firstNumber` (a series that continues another writer's).
+    private let firstNumber: Int
+
+    init(
+        directory: String, prefix: String, kind: String, headers: [String], settings: OutputSettings, alwaysWritesFirstChunk: Bool = true,
+        firstNumber: Int = 1
+    ) {
         self.alwaysWritesFirstChunk = alwaysWritesFirstChunk
+        self.firstNumber = firstNumber
         self.directory = directory
         self.prefix = prefix
         self.kind = kind
@@ -84,9 +91,14 @@ final class ChunkWriter {
         return files
     }
 
+    /// `items-0001.csv`: numbered from 1, at least four digits.
+    static func fileName(prefix: String, number: Int) -> String {
+        "\(prefix)-\(String(repeating: "0", count: max(0, 4 - String(number).count)))\(number).csv"
+    }
+
     private func openNext() throws(OutputError) {
-        let number = files.count + 1
-        currentName = "\(prefix)-\(String(repeating: "0", count: max(0, 4 - String(number).count)))\(number).csv"
+        let number = firstNumber + files.count
+        currentName = Self.fileName(prefix: prefix, number: number)
         let writer = try DurableFileWriter(path: directory + "/" + currentName)
         try writer.write(headerLine)
         current = writer

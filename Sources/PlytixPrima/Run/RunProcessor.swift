@@ -195,20 +195,18 @@ public struct RunProcessor: Sendable {
         let layout = InputLayout(config: config)
         let keyColumn = config.columns[config.keyColumnIndex].header
         let keyField = firstPass.format == .xml ? layout.fields[layout.keyField].xml : layout.fields[layout.keyField].csv
-        let items = ChunkWriter(
-            directory: directory, prefix: "items", kind: "items", headers: config.columns.map(\.header), settings: config.output)
+        let sequence = ImportSequencer(directory: directory, headers: config.columns.map(\.header), settings: config.output)
+        defer { sequence.discard() }
         let discontinued = ChunkWriter(
             directory: directory, prefix: "discontinue", kind: "discontinue", headers: [keyColumn, "Status"], settings: config.output,
             alwaysWritesFirstChunk: false)
-        let sequence = ImportSequencer(items: items, directory: directory)
-        defer { sequence.discard() }
         let bom = BillOfMaterialsWriter(directory: directory, layout: config.relationships.bom, output: config.output)
         let relationships = RelationshipStage(
             config: config, format: firstPass.format, layout: layout,
             plan: RelationshipPlan(
                 index: firstPass.index, graph: firstPass.graph, catalogue: state?.catalogue,
                 fullExport: config.diff.mode == .full && state != nil, settings: config.relationships),
-            publishedKits: try state?.publishedKits() ?? [:], encoder: items.encoder)
+            publishedKits: try state?.publishedKits() ?? [:], encoder: sequence.encoder)
         let rejects = try RejectWriter(path: directory + "/rejects.csv", sourceFile: source.name)
         let record = RunRecord(
             runID: runID, pipeline: config.name, sourceName: source.name, sourceSHA256: source.sha256, status: .published,
@@ -239,7 +237,7 @@ public struct RunProcessor: Sendable {
                 primaColumn: keyColumn)
         }
         func discontinue(_ sku: String) throws(OutputError) {
-            try discontinued.append(encodedLine: items.encoder.line([sku, config.diff.discontinuedStatus]))
+            try discontinued.append(encodedLine: sequence.encoder.line([sku, config.diff.discontinuedStatus]))
             try delta?.discontinue(sku)
             counts.discontinued += 1
         }
@@ -318,8 +316,7 @@ public struct RunProcessor: Sendable {
             }
         }
 
-        try sequence.finish()
-        var files = try items.finish()
+        var files = try sequence.finish()
         files += try bom.finish()
         files += try discontinued.finish()
         files.append(try rejects.finish())
