@@ -35,7 +35,7 @@ if [ -n "$run_dir" ]; then
   echo "Output: $run_dir"
   ls -l "$run_dir"
   echo
-  echo "Prima import files, in manifest order: $(sed -n 's/.*"name" : "\(items-[0-9]*\.csv\)".*/\1/p' "$run_dir/manifest.json" | tr '\n' ' ')"
+  echo "Prima import files, in manifest order: $(sed -n 's/.*"name" : "\(\(items\|bom\|discontinue\)-[0-9]*\.csv\)".*/\1/p' "$run_dir/manifest.json" | tr '\n' ' ')"
   echo "Rejects for operations/finance (opens in Excel): ${run_dir}rejects.csv"
   echo "Input archived in: $ROOT/inbox/archive/    State: $ROOT/state/plytix-prima.sqlite"
   echo "Try: $BIN status --root $ROOT"
