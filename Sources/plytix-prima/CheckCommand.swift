@@ -81,10 +81,8 @@ struct CheckCommand: ParsableCommand {
     /// The root's state store when there is one, so the check sees what Prima already has; a
     /// root without one (or with an unusable one) is checked as a first run.
     private func openState() -> StateStore? {
-        let layout = rootOptions.layout
-        guard FileManager.default.fileExists(atPath: StateStore.path(in: layout)) else { return nil }
         do {
-            return try StateStore.open(layout: layout)
+            return try StateStore.openForReading(layout: rootOptions.layout)
         } catch {
             Console.error("warning: \(error); checking as if nothing had been published yet")
             return nil

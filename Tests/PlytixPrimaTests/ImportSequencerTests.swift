@@ -25,8 +25,8 @@ import PlytixPrimaTestSupport
 
     @Test func rowsFollowPlacementOrderInOneSeries() throws {
         let rows: [(String, ImportPlacement)] = [
-            ("K1", Self.kit), ("S1", Self.subVariant), ("V1", Self.variant), ("P1", Self.parent), ("A1", .first),
-            ("V2", Self.variant), ("A2", .first), ("P2", Self.parent),
+            ("K1", Self.kit), ("S1", Self.subVariant), ("V1", Self.variant), ("P1", Self.parent), ("A1", .standalone),
+            ("V2", Self.variant), ("A2", .standalone), ("P2", Self.parent),
         ]
         let result = try run(rows, rowsPerChunk: 3)
         #expect(result.order == ["A1", "A2", "P1", "P2", "V1", "V2", "S1", "K1"])
@@ -37,7 +37,7 @@ import PlytixPrimaTestSupport
 
     @Test func aLargePlacementKeepsItsOwnFilesRenamedIntoTheSeries() throws {
         var rows: [(String, ImportPlacement)] = (1...7).map { ("V\($0)", Self.variant) }
-        rows += [("A1", .first), ("P1", Self.parent), ("K1", Self.kit)]
+        rows += [("A1", .standalone), ("P1", Self.parent), ("K1", Self.kit)]
         let result = try run(rows, rowsPerChunk: 3)
         #expect(result.order == ["A1", "P1"] + (1...7).map { "V\($0)" } + ["K1"])
         #expect(result.files.map(\.name) == (1...5).map { ChunkWriter.fileName(prefix: "items", number: $0) })

@@ -16,13 +16,14 @@ import Testing
     @Test func quantityFormats() {
         #expect(components("PILLOW-1#2,SHEETSET-4#1") == ["PILLOW-1×2", "SHEETSET-4×1"])
         #expect(components("A") == ["A×1"], "a missing quantity means 1")
+        #expect(components("A#, B # ") == ["A×1", "B×1"], "an empty quantity too")
         #expect(components(" A # 3 , B#0.50 ,C#007, ") == ["A×3", "B×0.5", "C×7"], "spaces, trailing zeros, an empty last token")
         #expect(components("A#+2") == ["A×2"])
         #expect(rules("A#2") == [])
     }
 
     @Test func invalidQuantitiesAreListedTogether() {
-        for bad in ["A#0", "A#-1", "A#x", "A#", "A#1#2", "A#1e3", "A#0.000"] {
+        for bad in ["A#0", "A#-1", "A#x", "A#1#2", "A#1e3", "A#0.000", "A##"] {
             #expect(rules(bad) == ["invalid_quantity"], "\(bad)")
         }
         let problem = parser.parse("A#0,B#two,C#1", kit: "K").problems

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PlytixPrima
 
@@ -64,5 +65,14 @@ import Testing
     @Test func separatorsMustDiffer() {
         let same = P.defaultPipeline(replacing: "  relationship_separator: \",\" ", with: "  relationship_separator: \"#\" ")
         #expect(P.error(same)?.message.contains("must differ") == true)
+    }
+}
+
+@Suite struct RelationshipSeparatorConfigTests {
+    @Test func aDecimalCommaNeedsAnotherComponentSeparator() throws {
+        let comma = PipelineFixture.defaultPipeline(replacing: "  decimal_separator: auto ", with: "  decimal_separator: \",\" ")
+        #expect(PipelineFixture.error(comma)?.message.contains("relationship_separator") == true)
+        let piped = comma.replacingOccurrences(of: "  relationship_separator: \",\" ", with: "  relationship_separator: \"|\" ")
+        #expect(try PipelineFixture.parse(piped).input.relationshipSeparator == "|")
     }
 }

@@ -273,6 +273,9 @@ private struct PipelineParser {
         if config.input.relationshipSeparator == config.input.relationshipQuantitySeparator {
             throw columns.error("input.relationship_separator and input.relationship_quantity_separator must differ")
         }
+        if config.input.decimalSeparator == .comma && config.input.relationshipSeparator == "," {
+            throw columns.error("with decimal_separator ',' a kit quantity such as 1,5 cannot be told from two components: set input.relationship_separator to another character (e.g. '|')")
+        }
     }
 
     func parseInput(_ node: ConfigNode) throws(ConfigError) -> InputSettings {

@@ -17,6 +17,9 @@ final class BackgroundSync: Sendable {
         thread.start()
     }
 
+    /// A writer dropped half-way (the run failed) lets the thread end instead of waiting forever.
+    deinit { channel.close() }
+
     func submit(_ path: String) { channel.send(path) }
 
     /// Waits until every submitted file has been synced.

@@ -12,7 +12,7 @@ struct ImportPlacement: Hashable, Comparable, Sendable {
     /// Within a group: one more than the deepest referenced item of the same group.
     var level: UInt8
 
-    static let first = ImportPlacement(group: .standalone, level: 0)
+    static let standalone = ImportPlacement(group: .standalone, level: 0)
 
     /// The first place after `self`.
     var next: ImportPlacement { ImportPlacement(group: group, level: level &+ 1) }

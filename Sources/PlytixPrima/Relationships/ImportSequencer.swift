@@ -34,7 +34,7 @@ final class ImportSequencer {
     var encoder: CSVLineEncoder { standalone.encoder }
 
     func append(_ line: [UInt8], placement: ImportPlacement) throws(OutputError) {
-        guard placement != .first else {
+        guard placement != .standalone else {
             try standalone.append(encodedLine: line)
             return
         }

@@ -50,7 +50,8 @@ public struct KitContentsParser: Sendable {
                 continue
             }
             var quantity = "1"
-            if parts.count > 1 {
+            // `SKU#` has no quantity either: one, as for a bare `SKU`.
+            if parts.count > 1, !(parts.count == 2 && TextCleaning.trim(parts[1]).isEmpty) {
                 let written = parts.dropFirst().joined(separator: quantitySeparator)
                 guard parts.count == 2, let value = Self.positiveQuantity(TextCleaning.trim(written), separator: decimalSeparator) else {
                     badQuantities.append(token)

@@ -10,6 +10,8 @@ struct RelationshipFailures: OptionSet, Sendable {
     static let componentRejected = RelationshipFailures(rawValue: 1 << 5)
     static let bomCycle = RelationshipFailures(rawValue: 1 << 6)
     static let bomTooDeep = RelationshipFailures(rawValue: 1 << 7)
+    /// A chain of parents and kit components longer than import ordering allows.
+    static let chainTooLong = RelationshipFailures(rawValue: 1 << 8)
 }
 
 /// Whether an item a row references exists for Prima at import time.
@@ -25,44 +27,49 @@ enum DependencyStanding: Equatable {
 /// The relationship stage's verdict on every SKU of a run, decided between the two passes from
 /// the compact graph: which accepted rows are held back and why, which products are styles, and
 /// where each item goes in the import order.
+///
+/// The graph joins this run's references (accepted rows) with what Prima already has (each
+/// published variant's parent, each published kit's components), so a loop or a depth that
+/// only appears together with earlier runs is found too. Strongly connected components
+/// (Tarjan's algorithm, without recursion) give every loop whatever order the walk takes, and
+/// come out dependencies first, so each verdict is decided after those it depends on.
 struct RelationshipPlan {
     struct Verdict {
         var failures: RelationshipFailures = []
-        var placement = ImportPlacement.first
+        var placement = ImportPlacement.standalone
         /// 0 for a product without a parent, 1 for a variant, 2 for a sub-variant…
         var variantLevel: UInt8 = 0
-        /// 1 for a kit of plain items, 2 for a kit holding a kit…
+        /// 1 for a kit of plain items, 2 for a kit holding a kit…; 0 for other products.
         var kitLevels: UInt8 = 0
-        /// Set while the depth-first walk is inside this SKU's references.
-        fileprivate var visiting = false
     }
 
     let settings: RelationshipSettings
     private let index: SKUIndex
     private let graph: RelationshipGraph
     private let catalogue: KnownCatalogue?
+    private let publishedKits: [SKUFingerprint: PublishedKit]
     private let fullExport: Bool
+    /// For this run's accepted rows with references, and the published products they lead to.
     private var verdicts: [SKUFingerprint: Verdict] = [:]
 
-    /// Deepest import placement a chain of references may reach; past it the kit is refused, so
-    /// the number of sequencing buckets stays small whatever the export holds.
+    /// Deepest import placement a chain of references may reach, so the number of sequencing
+    /// files stays small whatever the export holds.
     static let maxPlacementLevel: UInt8 = 32
 
-    init(index: SKUIndex, graph: RelationshipGraph, catalogue: KnownCatalogue?, fullExport: Bool, settings: RelationshipSettings) {
+    init(
+        index: SKUIndex, graph: RelationshipGraph, catalogue: KnownCatalogue?, publishedKits: [SKUFingerprint: PublishedKit] = [:],
+        fullExport: Bool, settings: RelationshipSettings
+    ) {
         self.index = index
         self.graph = graph
         self.catalogue = catalogue
+        self.publishedKits = publishedKits
         self.fullExport = fullExport
         self.settings = settings
-        for key in graph.parentOf.keys { resolve(key) }
-        for key in graph.componentsOf.keys { resolve(key) }
+        resolve(roots: Array(graph.parentOf.keys) + Array(graph.componentsOf.keys))
     }
 
     // MARK: - Questions pass 2 asks
-
-    func failures(of sku: String) -> RelationshipFailures {
-        verdicts[SKUFingerprint(sku)]?.failures ?? []
-    }
 
     func verdict(of sku: String) -> Verdict? { verdicts[SKUFingerprint(sku)] }
 
@@ -73,14 +80,16 @@ struct RelationshipPlan {
 
     func standing(of sku: String) -> DependencyStanding { standing(of: SKUFingerprint(sku)) }
 
-    // MARK: - Resolution
+    /// Whether the state store records a parent for this published variant.
+    func knowsPublishedParent(of sku: String) -> Bool { catalogue?.parentOf[SKUFingerprint(sku)] != nil }
+
+    /// The published kit's component set, if Prima has one for `sku`.
+    func publishedContents(of sku: String) -> SKUFingerprint? { publishedKits[SKUFingerprint(sku)]?.contents }
+
+    // MARK: - Standing of a referenced SKU
 
     private func isParent(_ key: SKUFingerprint) -> Bool {
         graph.namedParents.contains(key) || catalogue?.entry(for: key)?.isParent == true
-    }
-
-    private func hasReferences(_ key: SKUFingerprint) -> Bool {
-        graph.parentOf[key] != nil || graph.componentsOf[key] != nil
     }
 
     /// An accepted, non-duplicate row of this run.
@@ -90,7 +99,7 @@ struct RelationshipPlan {
     }
 
     private func placement(of key: SKUFingerprint) -> ImportPlacement {
-        if let verdict = verdicts[key] { return verdict.placement }
+        if isAcceptedHere(key), let verdict = verdicts[key] { return verdict.placement }
         return ImportPlacement(group: isParent(key) ? .parent : .standalone, level: 0)
     }
 
@@ -100,9 +109,10 @@ struct RelationshipPlan {
             if entry.standing == .accepted {
                 return verdicts[key]?.failures.isEmpty == false ? .rejectedHere : .available
             }
-            guard let known = catalogue?.entry(for: key), known.active else {
+            guard let known = catalogue?.entry(for: key) else {
                 return .unknown(why: "it is in this export but not sales-ready, and was never sent to Prima")
             }
+            guard known.active else { return .unknown(why: "it is in this export but not sales-ready, and an earlier run discontinued it") }
             if entry.standing == .discontinuing { return .unknown(why: "this export discontinues it") }
             return .available
         }
@@ -114,101 +124,149 @@ struct RelationshipPlan {
         return .available
     }
 
-    /// The variant level of an item that exists: from this run's verdicts or from the catalogue.
-    private func variantLevel(of key: SKUFingerprint) -> Int {
-        if isAcceptedHere(key) { return Int(verdicts[key]?.variantLevel ?? 0) }
-        return Int(catalogue?.entry(for: key)?.variantLevel ?? 0)
+    // MARK: - Resolution
+
+    /// A reference from one product to another: to its parent, or to a kit component.
+    private struct Reference {
+        var target: SKUFingerprint
+        var toParent: Bool
     }
 
-    /// Walks the references depth first without recursion (a hostile export may chain a
-    /// million kits), so every SKU's verdict is decided after the verdicts of what it references.
-    private mutating func resolve(_ root: SKUFingerprint) {
-        guard verdicts[root] == nil, isAcceptedHere(root) else { return }
+    /// What `key` references: this run's row when it is accepted here, else what Prima has
+    /// (when the product stays in Prima); nothing for products Prima will not have.
+    private func references(of key: SKUFingerprint) -> [Reference] {
+        var references: [Reference] = []
+        if isAcceptedHere(key) {
+            if let parent = graph.parentOf[key] { references.append(Reference(target: parent, toParent: true)) }
+            for component in graph.componentsOf[key] ?? [] { references.append(Reference(target: component, toParent: false)) }
+        } else if standing(of: key) == .available {
+            if let parent = catalogue?.parentOf[key] { references.append(Reference(target: parent, toParent: true)) }
+            for component in publishedKits[key]?.components ?? [] { references.append(Reference(target: component, toParent: false)) }
+        }
+        return references
+    }
+
+    /// Tarjan's strongly connected components over the references, with an explicit stack (a
+    /// hostile export may chain a million kits). Each component is decided when it is complete,
+    /// which is after every component it references.
+    private mutating func resolve(roots: [SKUFingerprint]) {
         struct Frame {
-            var key: SKUFingerprint
-            var references: [(key: SKUFingerprint, isParent: Bool)]
+            var node: Int
+            var references: [Reference]
             var next = 0
         }
-        func frame(_ key: SKUFingerprint) -> Frame {
-            var references: [(key: SKUFingerprint, isParent: Bool)] = []
-            if let parent = graph.parentOf[key] { references.append((parent, true)) }
-            for component in graph.componentsOf[key] ?? [] { references.append((component, false)) }
-            return Frame(key: key, references: references)
+        var number: [SKUFingerprint: Int] = [:]
+        var keys: [SKUFingerprint] = []
+        var lowLink: [Int] = []
+        var onStack: [Bool] = []
+        var componentStack: [Int] = []
+        var frames: [Frame] = []
+
+        func open(_ key: SKUFingerprint) -> Frame {
+            let node = keys.count
+            number[key] = node
+            keys.append(key)
+            lowLink.append(node)
+            onStack.append(true)
+            componentStack.append(node)
+            return Frame(node: node, references: references(of: key))
         }
-        verdicts[root] = Verdict(visiting: true)
-        var stack = [frame(root)]
-        while !stack.isEmpty {
-            let top = stack.count - 1
-            if stack[top].next < stack[top].references.count {
-                let reference = stack[top].references[stack[top].next]
-                stack[top].next += 1
-                guard isAcceptedHere(reference.key), hasReferences(reference.key) else { continue }
-                if let existing = verdicts[reference.key] {
-                    if existing.visiting { markCycle(closingAt: reference.key, stack: stack.map { ($0.key, $0.references[$0.next - 1].isParent) }) }
+
+        for root in roots where number[root] == nil && isAcceptedHere(root) {
+            frames.append(open(root))
+            while !frames.isEmpty {
+                let top = frames.count - 1
+                if frames[top].next < frames[top].references.count {
+                    let target = frames[top].references[frames[top].next].target
+                    frames[top].next += 1
+                    if let seen = number[target] {
+                        if onStack[seen] { lowLink[frames[top].node] = min(lowLink[frames[top].node], seen) }
+                    } else if !references(of: target).isEmpty {
+                        frames.append(open(target))
+                    }
                     continue
                 }
-                verdicts[reference.key] = Verdict(visiting: true)
-                stack.append(frame(reference.key))
-                continue
+                let done = frames.removeLast()
+                if let caller = frames.last { lowLink[caller.node] = min(lowLink[caller.node], lowLink[done.node]) }
+                guard lowLink[done.node] == done.node else { continue }
+                var members: [SKUFingerprint] = []
+                while let member = componentStack.popLast() {
+                    onStack[member] = false
+                    members.append(keys[member])
+                    if member == done.node { break }
+                }
+                decide(members)
             }
-            let done = stack.removeLast()
-            decide(done.key)
         }
     }
 
-    /// Every SKU on the walk from `start` to the top references the next: a loop. Each member is
-    /// refused for the kind of reference it takes into the loop.
-    private mutating func markCycle(closingAt start: SKUFingerprint, stack: [(key: SKUFingerprint, viaParent: Bool)]) {
-        guard let first = stack.firstIndex(where: { $0.key == start }) else { return }
-        for member in stack[first...] {
-            verdicts[member.key, default: Verdict()].failures.insert(member.viaParent ? .variantCycle : .bomCycle)
+    /// Decides one strongly connected component. More than one member (or a member that
+    /// references itself) is a loop: each member is refused for the kind of reference it takes
+    /// into the loop, and references inside the loop count for nothing else.
+    private mutating func decide(_ members: [SKUFingerprint]) {
+        let inLoop = Set(members)
+        let isLoop = members.count > 1 || references(of: members[0]).contains { $0.target == members[0] }
+        for key in members {
+            var verdict = Verdict()
+            let references = references(of: key)
+            if isLoop {
+                if references.contains(where: { $0.toParent && inLoop.contains($0.target) }) { verdict.failures.insert(.variantCycle) }
+                if references.contains(where: { !$0.toParent && inLoop.contains($0.target) }) { verdict.failures.insert(.bomCycle) }
+            }
+            let outside = references.filter { !isLoop || !inLoop.contains($0.target) }
+            if isAcceptedHere(key) {
+                decideAccepted(key, outside: outside, hasComponents: references.contains { !$0.toParent }, verdict: &verdict)
+            } else {
+                // A product Prima has: only its depth matters, to those that reference it.
+                for reference in outside {
+                    if reference.toParent {
+                        verdict.variantLevel = UInt8(clamping: Int(variantLevel(of: reference.target)) + 1)
+                    } else {
+                        verdict.kitLevels = max(verdict.kitLevels, UInt8(clamping: Int(kitLevels(of: reference.target)) + 1))
+                    }
+                }
+                if references.contains(where: { !$0.toParent }) { verdict.kitLevels = max(verdict.kitLevels, 1) }
+            }
+            verdicts[key] = verdict
         }
     }
 
-    private mutating func decide(_ key: SKUFingerprint) {
-        var verdict = verdicts[key] ?? Verdict()
-        verdict.visiting = false
+    private func decideAccepted(_ key: SKUFingerprint, outside: [Reference], hasComponents: Bool, verdict: inout Verdict) {
         let group: ImportPlacement.Group
-        if graph.componentsOf[key] != nil { group = .kit } else if graph.parentOf[key] != nil { group = .variant } else {
+        if hasComponents {
+            group = .kit
+        } else if graph.parentOf[key] != nil {
+            group = .variant
+        } else {
             group = isParent(key) ? .parent : .standalone
         }
         var placement = ImportPlacement(group: group, level: 0)
-        func follow(_ reference: SKUFingerprint) {
-            guard isAcceptedHere(reference) else { return }
-            placement = max(placement, self.placement(of: reference).next)
-        }
-        if let parent = graph.parentOf[key], !verdict.failures.contains(.variantCycle) {
-            switch standing(of: parent) {
-            case .rejectedHere: verdict.failures.insert(.parentRejected)
-            case .unknown: verdict.failures.insert(.unknownParent)
+        if hasComponents { verdict.kitLevels = 1 }
+        for reference in outside {
+            switch standing(of: reference.target) {
+            case .rejectedHere:
+                verdict.failures.insert(reference.toParent ? .parentRejected : .componentRejected)
+            case .unknown:
+                verdict.failures.insert(reference.toParent ? .unknownParent : .unknownComponent)
             case .available:
-                let level = variantLevel(of: parent) + 1
-                verdict.variantLevel = UInt8(clamping: level)
-                if level >= settings.maxVariantLevels { verdict.failures.insert(.variantTooDeep) }
-                follow(parent)
-            }
-        }
-        if let components = graph.componentsOf[key] {
-            var kitLevels = 1
-            for component in components {
-                switch standing(of: component) {
-                case .rejectedHere:
-                    // A loop member is already refused as a loop; it is not also "rejected".
-                    if !verdict.failures.contains(.bomCycle) { verdict.failures.insert(.componentRejected) }
-                case .unknown: verdict.failures.insert(.unknownComponent)
-                case .available:
-                    if isAcceptedHere(component), let nested = verdicts[component], nested.kitLevels > 0 {
-                        kitLevels = max(kitLevels, Int(nested.kitLevels) + 1)
-                    }
-                    follow(component)
+                if reference.toParent {
+                    verdict.variantLevel = UInt8(clamping: Int(variantLevel(of: reference.target)) + 1)
+                    if Int(verdict.variantLevel) >= settings.maxVariantLevels { verdict.failures.insert(.variantTooDeep) }
+                } else {
+                    verdict.kitLevels = max(verdict.kitLevels, UInt8(clamping: Int(kitLevels(of: reference.target)) + 1))
                 }
+                // Only items sent in this run need to come earlier; Prima has the others.
+                if isAcceptedHere(reference.target) { placement = max(placement, self.placement(of: reference.target).next) }
             }
-            verdict.kitLevels = UInt8(clamping: kitLevels)
-            if kitLevels > settings.maxKitLevels || placement.level > Self.maxPlacementLevel { verdict.failures.insert(.bomTooDeep) }
-        } else if placement.level > Self.maxPlacementLevel {
-            verdict.failures.insert(.variantTooDeep)
         }
+        if hasComponents && Int(verdict.kitLevels) > settings.maxKitLevels { verdict.failures.insert(.bomTooDeep) }
+        if placement.level > Self.maxPlacementLevel { verdict.failures.insert(.chainTooLong) }
         verdict.placement = placement
-        verdicts[key] = verdict
     }
+
+    /// The variant level of a product that exists: decided above, or 0 for one without a parent.
+    private func variantLevel(of key: SKUFingerprint) -> UInt8 { verdicts[key]?.variantLevel ?? 0 }
+
+    /// How deep kits nest below `key`: decided above, or 0 for a product that is not a kit.
+    private func kitLevels(of key: SKUFingerprint) -> UInt8 { verdicts[key]?.kitLevels ?? 0 }
 }

@@ -4,32 +4,29 @@
 final class RelationshipStage {
     private let config: PipelineConfig
     private let plan: RelationshipPlan
-    /// Each published kit's component set (fingerprint of `A#2,B#1`), from the state store.
-    private let publishedKits: [SKUFingerprint: SKUFingerprint]
+    /// The Plytix fields and Prima columns the reasons name.
     private let variantField: String
-    private let kitField: String
+    private let contentsField: String
     private let variantColumn: String
-    private let kitColumn: String
+    private let itemTypeColumn: String
     /// The item-type cell as a stock item and as a style, as the encoder writes them.
     private let stockCell: [UInt8]
     private let styleCell: [UInt8]
     private var counts = RelationshipReport()
 
     init(
-        config: PipelineConfig, format: InputFormat, layout: InputLayout, plan: RelationshipPlan,
-        publishedKits: [SKUFingerprint: SKUFingerprint], encoder: CSVLineEncoder
+        config: PipelineConfig, format: InputFormat, layout: InputLayout, plan: RelationshipPlan, encoder: CSVLineEncoder
     ) {
         self.config = config
         self.plan = plan
-        self.publishedKits = publishedKits
         func fieldName(_ column: Int?) -> String {
             guard let column, let field = layout.columnFields[column] else { return "" }
             return format == .xml ? layout.fields[field].xml : layout.fields[field].csv
         }
         variantField = fieldName(config.variantOfColumnIndex)
-        kitField = fieldName(config.itemTypeColumnIndex)
+        contentsField = fieldName(config.itemTypeColumnIndex)
         variantColumn = config.variantOfColumnIndex.map { config.columns[$0].header } ?? ""
-        kitColumn = config.itemTypeColumnIndex.map { config.columns[$0].header } ?? ""
+        itemTypeColumn = config.itemTypeColumnIndex.map { config.columns[$0].header } ?? ""
         if let column = config.itemTypeColumnIndex, case .itemType(_, _, let style, let stock) = config.columns[column].value {
             stockCell = encoder.cell(stock)
             styleCell = encoder.cell(style)
@@ -52,8 +49,8 @@ final class RelationshipStage {
         }
         func kitReason(_ rule: RuleCode, _ text: String) {
             reasons.append(RejectReason(
-                line: row.line, sku: row.sku, field: kitField, value: row.components.canonicalText, rule: rule, reason: text,
-                primaColumn: kitColumn))
+                line: row.line, sku: row.sku, field: contentsField, value: row.components.canonicalText, rule: rule, reason: text,
+                primaColumn: itemTypeColumn))
         }
         if failures.contains(.variantCycle) {
             variantReason(VariantCycleRule.code, VariantCycleRule.loopReason(variant: row.sku, parent: row.parent))
@@ -71,7 +68,8 @@ final class RelationshipStage {
                 variant: row.sku, parent: row.parent, levels: Int(verdict.variantLevel) + 1, limit: config.relationships.maxVariantLevels))
         }
         if failures.contains(.bomCycle) {
-            let through = row.components.first { plan.verdict(of: $0.sku)?.failures.contains(.bomCycle) == true }?.sku ?? row.sku
+            let loop: RelationshipFailures = [.bomCycle, .variantCycle]
+            let through = row.components.first { plan.verdict(of: $0.sku)?.failures.isDisjoint(with: loop) == false }?.sku ?? row.sku
             kitReason(BOMCycleRule.code, BOMCycleRule.nestedReason(kit: row.sku, through: through))
         }
         if failures.contains(.unknownComponent) {
@@ -88,6 +86,10 @@ final class RelationshipStage {
         if failures.contains(.bomTooDeep) {
             kitReason(BOMTooDeepRule.code, BOMTooDeepRule.reason(
                 kit: row.sku, levels: Int(verdict.kitLevels), limit: config.relationships.maxKitLevels))
+        }
+        if failures.contains(.chainTooLong) {
+            let text = BOMTooDeepRule.chainReason(sku: row.sku, links: Int(verdict.placement.level), limit: Int(RelationshipPlan.maxPlacementLevel))
+            if row.components.isEmpty { variantReason(VariantTooDeepRule.code, text) } else { kitReason(BOMTooDeepRule.code, text) }
         }
         return reasons
     }
@@ -107,7 +109,7 @@ final class RelationshipStage {
     }
 
     func placement(of row: AcceptedRow) -> ImportPlacement {
-        guard !row.parent.isEmpty || !row.components.isEmpty || plan.isParent(row.sku) else { return .first }
+        guard !row.parent.isEmpty || !row.components.isEmpty || plan.isParent(row.sku) else { return .standalone }
         return plan.placement(of: row.sku)
     }
 
@@ -118,7 +120,7 @@ final class RelationshipStage {
     /// A kit new to Prima is added, a kit whose components changed is replaced whole, and a
     /// former kit's bill of materials is removed; an unchanged set is not sent again.
     func sendBillOfMaterials(of row: AcceptedRow, to bom: BillOfMaterialsWriter, delta: StateDeltaWriter?) throws(OutputError) {
-        let published = publishedKits[SKUFingerprint(row.sku)]
+        let published = plan.publishedContents(of: row.sku)
         if row.components.isEmpty {
             guard published != nil else { return }
             try bom.write(kit: row.sku, components: [], action: .remove)
@@ -129,6 +131,19 @@ final class RelationshipStage {
         guard published != SKUFingerprint(contents) else { return }
         try bom.write(kit: row.sku, components: row.components, action: published == nil ? .add : .replace)
         try delta?.publishKit(sku: row.sku, components: contents)
+    }
+
+    /// A discontinued kit's published set is forgotten, so if it returns it is added whole.
+    func forgetKit(_ sku: String, delta: StateDeltaWriter?) throws(OutputError) {
+        guard plan.publishedContents(of: sku) != nil else { return }
+        try delta?.clearKit(sku: sku)
+    }
+
+    /// An unchanged variant whose parent the state store does not know yet (a store from
+    /// before variants were tracked) gets it recorded, so loops and depth through it are seen.
+    func recordParentIfUnknown(of row: AcceptedRow, delta: StateDeltaWriter?) throws(OutputError) {
+        guard !row.parent.isEmpty, !plan.knowsPublishedParent(of: row.sku) else { return }
+        try delta?.relink(sku: row.sku, parent: row.parent, variantLevel: variantLevel(of: row))
     }
 
     func report(bom: BillOfMaterialsWriter) -> RelationshipReport {

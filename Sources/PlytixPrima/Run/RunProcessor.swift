@@ -166,7 +166,8 @@ public struct RunProcessor: Sendable {
                         case .skipped(let line, let sku, let status, let parent):
                             let discontinuing = discontinueStatuses.contains(status.lowercased())
                             result.index.record(sku, line: line, standing: discontinuing ? .discontinuing : .skipped)
-                            result.graph.noteNamedParent(parent)
+                            // A variant on its way out does not make its parent a style.
+                            if !discontinuing { result.graph.noteNamedParent(parent) }
                             try spool.appendSkipped(line: line, sku: sku, status: status)
                         }
                     }
@@ -204,9 +205,9 @@ public struct RunProcessor: Sendable {
         let relationships = RelationshipStage(
             config: config, format: firstPass.format, layout: layout,
             plan: RelationshipPlan(
-                index: firstPass.index, graph: firstPass.graph, catalogue: state?.catalogue,
+                index: firstPass.index, graph: firstPass.graph, catalogue: state?.catalogue, publishedKits: try state?.publishedKits() ?? [:],
                 fullExport: config.diff.mode == .full && state != nil, settings: config.relationships),
-            publishedKits: try state?.publishedKits() ?? [:], encoder: sequence.encoder)
+            encoder: sequence.encoder)
         let rejects = try RejectWriter(path: directory + "/rejects.csv", sourceFile: source.name)
         let record = RunRecord(
             runID: runID, pipeline: config.name, sourceName: source.name, sourceSHA256: source.sha256, status: .published,
@@ -239,6 +240,8 @@ public struct RunProcessor: Sendable {
         func discontinue(_ sku: String) throws(OutputError) {
             try discontinued.append(encodedLine: sequence.encoder.line([sku, config.diff.discontinuedStatus]))
             try delta?.discontinue(sku)
+            // A kit that comes back later is a new kit again, with its whole bill of materials.
+            try relationships.forgetKit(sku, delta: delta)
             counts.discontinued += 1
         }
 
@@ -270,6 +273,7 @@ public struct RunProcessor: Sendable {
                 if state?.openRejectSKUs.contains(row.sku) == true { try delta?.closeRejects(sku: row.sku) }
                 if let known, known.active, KnownCatalogue.matches(known, row.hash) {
                     counts.unchanged += 1
+                    try relationships.recordParentIfUnknown(of: row, delta: delta)
                     continue
                 }
                 let isUpdate = known?.active == true
@@ -410,7 +414,7 @@ struct StateView {
 
     let pipeline: String
 
-    func publishedKits() throws -> [SKUFingerprint: SKUFingerprint] { try store.publishedKits(pipeline: pipeline) }
+    func publishedKits() throws -> [SKUFingerprint: PublishedKit] { try store.publishedKits(pipeline: pipeline) }
 }
 
 /// The diff's details for `report.json`, capped so a huge change stays a readable report.

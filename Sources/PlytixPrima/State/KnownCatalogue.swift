@@ -56,8 +56,6 @@ struct KnownCatalogue {
         /// `Int64.min` when the export carried no modification time.
         var modified: Int64
         var active: Bool
-        /// 0 for a product without a parent, 1 for a variant, 2 for a sub-variant.
-        var variantLevel: UInt8 = 0
         /// An active published variant names it as its parent.
         var isParent = false
     }
@@ -70,29 +68,32 @@ struct KnownCatalogue {
         /// Minutes since 1970 (`Int32.min`: unknown); minutes are what export times resolve to.
         var modifiedMinutes: Int32
         var active: Bool
-        var variantLevel: UInt8
         var isParent: Bool
     }
 
     private var slots: [Slot] = []
+    /// Each active published variant's parent, so loops and depth can be followed through
+    /// products that are not in the export.
+    private(set) var parentOf: [SKUFingerprint: SKUFingerprint] = [:]
     private var sorted = true
     private(set) var activeCount = 0
 
     init(expectedCount: Int = 0) { slots.reserveCapacity(expectedCount) }
 
-    mutating func insert(sku: String, hash: RecordHash, modified: Int64?, active: Bool, variantLevel: UInt8 = 0) {
+    mutating func insert(sku: String, hash: RecordHash, modified: Int64?, active: Bool, parent: String? = nil) {
         let key = SKUFingerprint(sku)
         if let last = slots.last, !(last.key < key) { sorted = false }
         let minutes = modified.map { Int32(clamping: $0 / 60) } ?? Int32.min
-        slots.append(Slot(key: key, hash: hash.high, modifiedMinutes: minutes, active: active, variantLevel: variantLevel, isParent: false))
+        slots.append(Slot(key: key, hash: hash.high, modifiedMinutes: minutes, active: active, isParent: false))
         if active { activeCount += 1 }
+        if active, let parent, !parent.isEmpty { parentOf[key] = SKUFingerprint(parent) }
     }
 
     /// Sorts once after loading, then marks the parents; lookups halve the range from then on.
-    mutating func finishLoading(parents: [SKUFingerprint] = []) {
+    mutating func finishLoading() {
         if !sorted { slots.sort { $0.key < $1.key } }
         sorted = true
-        for parent in parents {
+        for parent in parentOf.values {
             if let position = position(of: parent) { slots[position].isParent = true }
         }
     }
@@ -105,7 +106,7 @@ struct KnownCatalogue {
         return Entry(
             hash: RecordHash(high: slot.hash, low: 0),
             modified: slot.modifiedMinutes == Int32.min ? Int64.min : Int64(slot.modifiedMinutes) * 60,
-            active: slot.active, variantLevel: slot.variantLevel, isParent: slot.isParent)
+            active: slot.active, isParent: slot.isParent)
     }
 
     private func position(of key: SKUFingerprint) -> Int? {
@@ -127,4 +128,10 @@ extension SKUFingerprint: Comparable {
     static func < (a: SKUFingerprint, b: SKUFingerprint) -> Bool {
         a.high != b.high ? a.high < b.high : a.low < b.low
     }
+}
+
+/// A kit as Prima has it: its component set (`A#2,B#1`) as a fingerprint, and its components.
+struct PublishedKit {
+    var contents: SKUFingerprint
+    var components: [SKUFingerprint]
 }

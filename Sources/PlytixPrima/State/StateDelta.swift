@@ -19,7 +19,8 @@ struct RunRecord: Sendable, Codable {
 ///
 /// Records: `H` header (the run), `V` upsert a published item with its parent and family level
 /// (`U`: the same without them, as earlier versions wrote), `D` discontinue a SKU, `K` a kit's
-/// published component set, `X` a former kit's set removed, `R` open a reject, `C` close a SKU's
+/// published component set, `X` a former kit's set removed, `P` a published variant's parent
+/// recorded without re-sending it, `R` open a reject, `C` close a SKU's
 /// rejects, `E` end with the run's final counts (a delta without it is incomplete and never
 /// applied).
 final class StateDeltaWriter {
@@ -49,6 +50,16 @@ final class StateDeltaWriter {
         file.putByte(UInt8(ascii: "K"))
         file.putString(sku)
         file.putString(components)
+        try file.endRecord()
+    }
+
+    /// A state-only correction: the parent and level of a published variant whose record did
+    /// not change (its store predates variant tracking).
+    func relink(sku: String, parent: String, variantLevel: Int) throws(OutputError) {
+        file.putByte(UInt8(ascii: "P"))
+        file.putString(sku)
+        file.putString(parent)
+        file.putInt(variantLevel)
         try file.endRecord()
     }
 
@@ -90,6 +101,7 @@ final class StateDeltaWriter {
 enum StateDeltaEntry {
     case upsert(sku: String, hash: [UInt8], line: [UInt8], modified: Int64?, parent: String?, variantLevel: Int)
     case publishKit(sku: String, components: String)
+    case relink(sku: String, parent: String, variantLevel: Int)
     case clearKit(sku: String)
     case discontinue(sku: String)
     case openReject(sku: String, rule: String)
@@ -124,6 +136,7 @@ final class StateDeltaReader {
                 parent: parent.isEmpty ? nil : parent, variantLevel: level)
         case UInt8(ascii: "K"): return .publishKit(sku: try file.string(), components: try file.string())
         case UInt8(ascii: "X"): return .clearKit(sku: try file.string())
+        case UInt8(ascii: "P"): return .relink(sku: try file.string(), parent: try file.string(), variantLevel: try file.int())
         case UInt8(ascii: "D"): return .discontinue(sku: try file.string())
         case UInt8(ascii: "R"): return .openReject(sku: try file.string(), rule: try file.string())
         case UInt8(ascii: "C"): return .closeRejects(sku: try file.string())
@@ -177,6 +190,7 @@ extension StateStore {
                 ON CONFLICT (pipeline, sku) DO UPDATE SET components = excluded.components, run_id = excluded.run_id
                 """)
             let clearKit = try db.cachedStatement(sql: "DELETE FROM published_kit WHERE pipeline = ? AND sku = ?")
+            let relink = try db.cachedStatement(sql: "UPDATE published_item SET parent_sku = ?, variant_level = ? WHERE pipeline = ? AND sku = ?")
             let discontinue = try db.cachedStatement(sql: "UPDATE published_item SET discontinued_run_id = ? WHERE pipeline = ? AND sku = ?")
             let openReject = try db.cachedStatement(sql: """
                 INSERT INTO open_reject (pipeline, sku, rule, first_run, last_run) VALUES (?, ?, ?, ?, ?)
@@ -192,6 +206,8 @@ extension StateStore {
                     try publishKit.execute(arguments: [run.pipeline, sku, components, run.runID])
                 case .clearKit(let sku):
                     try clearKit.execute(arguments: [run.pipeline, sku])
+                case .relink(let sku, let parent, let level):
+                    try relink.execute(arguments: [parent, level, run.pipeline, sku])
                 case .discontinue(let sku):
                     try discontinue.execute(arguments: [run.runID, run.pipeline, sku])
                 case .openReject(let sku, let rule):

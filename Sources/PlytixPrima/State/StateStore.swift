@@ -64,6 +64,30 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Opens an existing store without writing to it (for `check`): `nil` when the root has
+    /// none. A store whose schema is older than this binary's is not used (it is migrated by
+    /// the next `run`, never by a check).
+    public static func openForReading(layout: RootLayout) throws(StateError) -> StateStore? {
+        let path = Self.path(in: layout)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+        guard size > 0 else { return nil }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(30)
+        configuration.label = "plytix-prima state (read-only)"
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            guard try pool.read({ db in try migrator.hasCompletedMigrations(db) }) else {
+                throw StateError("the state store \(path) has an older schema; the next `run` upgrades it")
+            }
+            return StateStore(pool: pool, path: path)
+        } catch let error as StateError {
+            throw error
+        } catch {
+            throw StateError("the state store \(path) cannot be read (\(error))")
+        }
+    }
+
     /// A fresh store is only allowed on a root that has published nothing yet.
     private static func refuseFreshStore(path: String, layout: RootLayout, problem: String) throws(StateError) {
         let published = publishedRunCount(layout: layout)
@@ -163,9 +187,8 @@ public final class StateStore: Sendable {
         try pool.read { db in
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM published_item WHERE pipeline = ?", arguments: [pipeline]) ?? 0
             var catalogue = KnownCatalogue(expectedCount: count)
-            var parents: [SKUFingerprint] = []
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT sku, record_hash, source_modified, discontinued_run_id IS NULL, parent_sku, variant_level
+                SELECT sku, record_hash, source_modified, discontinued_run_id IS NULL, parent_sku
                 FROM published_item WHERE pipeline = ?
                 """, arguments: [pipeline])
             while let row = try rows.next() {
@@ -174,33 +197,29 @@ public final class StateStore: Sendable {
                 let modified: Int64? = row[2]
                 let active: Bool = row[3]
                 let parent: String? = row[4]
-                let level: Int = row[5]
-                catalogue.insert(sku: sku, hash: RecordHash(data: hash), modified: modified, active: active, variantLevel: UInt8(clamping: level))
-                if active, let parent, !parent.isEmpty { parents.append(SKUFingerprint(parent)) }
+                catalogue.insert(sku: sku, hash: RecordHash(data: hash), modified: modified, active: active, parent: parent)
             }
-            catalogue.finishLoading(parents: parents)
+            catalogue.finishLoading()
             return catalogue
         }
     }
 
-    /// Each published kit's component set, as a fingerprint of its canonical text (`A#2,B#1`).
-    func publishedKits(pipeline: String) throws -> [SKUFingerprint: SKUFingerprint] {
+    /// Each published kit's component set: a fingerprint of its canonical text (`A#2,B#1`) to
+    /// tell whether it changed, and its components, to follow nested kits Prima already has.
+    func publishedKits(pipeline: String) throws -> [SKUFingerprint: PublishedKit] {
         try pool.read { db in
-            var kits: [SKUFingerprint: SKUFingerprint] = [:]
+            var kits: [SKUFingerprint: PublishedKit] = [:]
             let rows = try Row.fetchCursor(db, sql: "SELECT sku, components FROM published_kit WHERE pipeline = ?", arguments: [pipeline])
             while let row = try rows.next() {
                 let sku: String = row[0]
-                let components: String = row[1]
-                kits[SKUFingerprint(sku)] = SKUFingerprint(components)
+                let contents: String = row[1]
+                kits[SKUFingerprint(sku)] = PublishedKit(
+                    contents: SKUFingerprint(contents),
+                    components: contents.split(separator: ",").map { token in
+                        SKUFingerprint(String(token[..<(token.lastIndex(of: "#") ?? token.endIndex)]))
+                    })
             }
             return kits
-        }
-    }
-
-    /// The component set last published for a kit (`A#2,B#1`), if any.
-    func publishedKitComponents(pipeline: String, sku: String) throws -> String? {
-        try pool.read { db in
-            try String.fetchOne(db, sql: "SELECT components FROM published_kit WHERE pipeline = ? AND sku = ?", arguments: [pipeline, sku])
         }
     }
 

@@ -52,6 +52,12 @@ public enum BOMTooDeepRule {
     public static func reason(kit: String, levels: Int, limit: Int) -> String {
         "Kit \(quoted(kit)) nests kits \(levels) levels deep; the pipeline allows at most \(limit) (relationships.max_kit_levels)."
     }
+
+    /// Parents and kit components can alternate (a kit holding a variant of a kit…): a chain
+    /// longer than import ordering supports is refused whatever its kinds.
+    public static func chainReason(sku: String, links: Int, limit: Int) -> String {
+        "Product \(quoted(sku)) sits below a chain of \(links) parents and kits sent in this run; at most \(limit) can be put in import order."
+    }
 }
 
 /// `invalid_quantity`: a component quantity must be a number above zero.

@@ -34,7 +34,7 @@ public enum VariantCycleRule {
     }
 
     public static func loopReason(variant: String, parent: String) -> String {
-        "Product \(quoted(variant)) is part of a loop of Variant of references (its parent \(quoted(parent)) leads back to it): no product in the loop can be a parent first."
+        "Product \(quoted(variant)) is part of a loop: following its parent \(quoted(parent)) through Variant of and Bundle Contents leads back to it, so no product in the loop can go to Prima first."
     }
 }
 
@@ -43,6 +43,6 @@ public enum VariantTooDeepRule {
     public static let code = RuleCode.variantTooDeep
 
     public static func reason(variant: String, parent: String, levels: Int, limit: Int) -> String {
-        "Variant \(quoted(variant)) (parent \(quoted(parent))) would be level \(levels) of its family; at most \(limit) levels are allowed (parent → variant → sub-variant)."
+        "Variant \(quoted(variant)) (parent \(quoted(parent))) would be level \(levels) of its family; at most \(limit) levels are allowed (relationships.max_variant_levels; 3 is parent → variant → sub-variant)."
     }
 }
