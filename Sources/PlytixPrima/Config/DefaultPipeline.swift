@@ -168,6 +168,30 @@ diff:
   max_update_share: 0.50        # ... or updating more than 50% of it
   discontinued_status: DISCONTINUED
 
+finance:
+  # Prima owns every price, cost and VAT code: an output column whose header or source is one of
+  # these names (or a price/VAT source below) is refused when the pipeline loads. No flag forces it.
+  prima_owned: [Price, Prices, Trade Price, Retail Price, Sale Price, Cost, Cost Price, Unit Cost, Standard Cost, VAT, VAT Code, VATCode, Tax Code, TaxCode, PriceList]
+  prices:                       # Plytix price columns compared with Prima's price lists, never written
+    - source: Price
+      xml: price
+      price_list: RETAIL
+    - source: Trade Price
+      xml: trade_price
+      price_list: TRADE
+  vat:                          # the Plytix VAT column compared with Prima's item VAT code
+    source: VAT Code
+    xml: vat_code
+  reference:                    # Prima's own exports, the master data the comparison uses
+    folder: prima               # inbox/prima/
+    price_list_patterns: ["price-list*.csv", "price-list*.csv.gz"]
+    vat_code_patterns: ["vat-codes*.csv", "vat-codes*.csv.gz"]
+    encoding: utf-8             # utf-8 | windows-1252
+    delimiter: auto
+    decimal_separator: auto     # auto (19.99 or 19,99) | "." | ","
+    price_list_columns: { item_code: ItemCode, price_list: PriceList, price: Price, vat_code: VATCode }
+    vat_code_columns: { vat_code: VATCode, rate: Rate, description: Description }
+
 output:
   delimiter: ","
   line_ending: crlf             # crlf | lf

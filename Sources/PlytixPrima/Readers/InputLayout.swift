@@ -11,6 +11,8 @@ public struct InputLayout: Sendable, Equatable {
     public let lastModifiedField: Int?
     /// Per output column, the index of the field it reads (value or relationship), if any.
     public let columnFields: [Int?]
+    /// The fields the finance review compares with Prima (prices, then VAT), never written.
+    public let financeFields: [Int]
 
     public init(config: PipelineConfig) {
         var fields: [FieldSource] = []
@@ -37,6 +39,7 @@ public struct InputLayout: Sendable, Equatable {
                 columnFields.append(nil)
             }
         }
+        self.financeFields = config.finance.plytixFields.map { index(of: $0) }
         self.fields = fields
         self.requiredFields = required
         self.keyField = keyField

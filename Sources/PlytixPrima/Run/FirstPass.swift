@@ -128,9 +128,11 @@ final class FirstPassPipeline: Sendable {
                 var line: [UInt8] = []
                 line.reserveCapacity(2048)
                 let actionOffset = encoder.append(record.values, to: &line, marking: actionColumn)
-                return .accepted(AcceptedRow(
+                var accepted = AcceptedRow(
                     line: record.line, sku: record.sku, encoded: line, hash: RecordHash(line: line), actionOffset: actionOffset,
-                    modified: mapper.modified(of: row)))
+                    modified: mapper.modified(of: row))
+                accepted.finance = FinanceValues.read(row, layout: mapper.layout)
+                return .accepted(accepted)
             case .rejected(let reasons):
                 return .rejected(reasons, line: row.line, sku: sku)
             case .skipped(let status):

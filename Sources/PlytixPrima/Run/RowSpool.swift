@@ -14,6 +14,9 @@ final class RowSpoolWriter {
         file.putBytes(row.hash.bytes)
         file.putInt(row.actionOffset ?? -1)
         file.putInt(row.modified.map { Int($0) } ?? Int.min)
+        // Finance review: the row's Plytix price and VAT values (issue 5).
+        file.putInt(row.finance.count)
+        for value in row.finance { file.putString(value) }
         try file.endRecord()
     }
 
@@ -67,6 +70,9 @@ struct AcceptedRow: Sendable {
     var actionOffset: Int?
     /// The export's modification time of the product (seconds since 1970), when it carries one.
     var modified: Int64?
+    /// The Plytix values the finance review compares with Prima (`FinanceSettings.plytixFields`
+    /// order, trimmed, `""` when empty); never written to an import file.
+    var finance: [String] = []
 }
 
 /// Reads a spool back in order.
@@ -82,9 +88,12 @@ final class RowSpoolReader {
             let line = try file.int(), sku = try file.string(), encoded = try file.bytes()
             let hash = RecordHash(bytes: try file.bytes())
             let offset = try file.int(), modified = try file.int()
-            return .accepted(AcceptedRow(
+            var row = AcceptedRow(
                 line: line, sku: sku, encoded: encoded, hash: hash, actionOffset: offset < 0 ? nil : offset,
-                modified: modified == Int.min ? nil : Int64(modified)))
+                modified: modified == Int.min ? nil : Int64(modified))
+            let financeCount = try file.int()
+            for _ in 0..<financeCount { row.finance.append(try file.string()) }
+            return .accepted(row)
         case 1:
             let count = try file.int()
             var reasons: [RejectReason] = []

@@ -138,6 +138,7 @@ public final class StateStore: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        FinanceSchema.register(in: &migrator)
         return migrator
     }
 
