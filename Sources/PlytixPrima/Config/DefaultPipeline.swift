@@ -172,23 +172,25 @@ finance:
   # Prima owns every price, cost and VAT code: an output column whose header or source is one of
   # these names (or a price/VAT source below) is refused when the pipeline loads. No flag forces it.
   prima_owned: [Price, Prices, Trade Price, Retail Price, Sale Price, Cost, Cost Price, Unit Cost, Standard Cost, VAT, VAT Code, VATCode, Tax Code, TaxCode, PriceList]
-  prices:                       # Plytix price columns compared with Prima's price lists, never written
+  # Plytix price columns, each compared with one Prima price list (never written), e.g. also
+  #   - { source: Trade Price, xml: trade_price, price_list: TRADE }
+  prices:
     - source: Price
       xml: price
       price_list: RETAIL
-    - source: Trade Price
-      xml: trade_price
-      price_list: TRADE
-  vat:                          # the Plytix VAT column compared with Prima's item VAT code
+  # The Plytix VAT column, compared with Prima's item VAT code and Prima's VAT codes.
+  vat:
     source: VAT Code
     xml: vat_code
-  reference:                    # Prima's own exports, the master data the comparison uses
-    folder: prima               # inbox/prima/
+  # Prima's own exports, the master data the comparison uses (found in inbox/prima/).
+  reference:
+    folder: prima
     price_list_patterns: ["price-list*.csv", "price-list*.csv.gz"]
     vat_code_patterns: ["vat-codes*.csv", "vat-codes*.csv.gz"]
-    encoding: utf-8             # utf-8 | windows-1252
+    # encoding utf-8 or windows-1252; delimiter auto, ",", ";", "|" or tab; decimals "." "," or auto
+    encoding: utf-8
     delimiter: auto
-    decimal_separator: auto     # auto (19.99 or 19,99) | "." | ","
+    decimal_separator: auto
     price_list_columns: { item_code: ItemCode, price_list: PriceList, price: Price, vat_code: VATCode }
     vat_code_columns: { vat_code: VATCode, rate: Rate, description: Description }
 
