@@ -6,7 +6,8 @@ public enum RootSetup {
     public static func initialise(root: String) throws(OutputError) -> [String] {
         let layout = RootLayout(root: root)
         var created: [String] = []
-        for folder in [layout.root, layout.inbox, layout.outbox, layout.pipelines] where !FileSystem.isDirectory(folder) {
+        // inbox/prima/: where Prima's price lists and VAT codes arrive (the default pipeline's finance.reference.folder).
+        for folder in [layout.root, layout.inbox, layout.inbox + "/" + ReferenceSettings().folder, layout.outbox, layout.pipelines] where !FileSystem.isDirectory(folder) {
             try FileSystem.makeDirectory(folder)
             created.append(folder + "/")
         }
