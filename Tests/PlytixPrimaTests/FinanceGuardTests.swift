@@ -390,3 +390,30 @@ enum FinanceFixture {
         #expect(DecimalAmount(units: 1999, scale: 2).description == "19.99")
     }
 }
+
+@Suite(.timeLimit(.minutes(2))) struct ReferenceWatchTests {
+    @Test func watchLoadsReferenceFilesBeforeTheExportsOfTheirPipeline() async throws {
+        let root = TempRoot("reference-watch")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("W-1", "RETAIL", "17.50", "S")]))
+        FinanceFixture.drop(root, "vat-codes.csv", "Code,Rate\r\nS,20\r\n")
+        var export = ExportBuilder()
+        export.add("W-1")
+        root.drop("export.csv", export.bytes)
+        let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.5"])
+        defer { watcher.kill() }
+        try await watcher.started()
+        let published = try await watcher.waitFor("published", file: "export.csv")
+        let all = watcher.events()
+        let loaded = try #require(all.firstIndex { $0["event"] == "reference_loaded" && $0["file"] == "price-list.csv" })
+        let claimed = try #require(all.firstIndex { $0["event"] == "claimed" && $0["file"] == "export.csv" })
+        #expect(loaded < claimed)
+        #expect(watcher.events("reference_quarantined").first?["file"] == "vat-codes.csv")
+        #expect(watcher.events("reference_quarantined").first?["reason"]?.contains("missing_column") == true)
+        let run = try #require(published["run_folder"])
+        let review = try #require(FinanceFixture.review(root, String(run.dropFirst(root.path.count + 1))))
+        #expect(review.map { $0["PrimaValue"] } == ["17.50"])
+        #expect(try await watcher.stop() == 0)
+        #expect(root.directory.list("inbox/prima").isEmpty)
+        #expect(root.directory.list("inbox/failed") == ["vat-codes.csv", "vat-codes.csv.reason.txt"])
+    }
+}

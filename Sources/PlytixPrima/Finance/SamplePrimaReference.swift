@@ -7,6 +7,10 @@ public enum SamplePrimaReference {
         public var pricesChanged = 0
         public var pricesLeftOut = 0
         public var vatCodesChanged = 0
+
+        enum CodingKeys: String, CodingKey {
+            case prices, pricesChanged = "prices_changed", pricesLeftOut = "prices_left_out", vatCodesChanged = "vat_codes_changed"
+        }
     }
 
     /// Reads the export at `exportPath` and writes `price-list-sample.csv` and
