@@ -27,6 +27,7 @@ echo "==> generating a sample Plytix export: $sample (${ROWS:-2000} rows, ~0.5% 
 mv "$ROOT/sample.tmp" "$sample"
 echo "==> Prima's own exports (the finance master data): $ROOT/inbox/prima/price-list-sample.csv, vat-codes-sample.csv"
 # A price list and VAT codes that fit the sample; a few prices and VAT codes disagree on purpose.
+mkdir -p "$ROOT/inbox/prima"
 mv "$ROOT/prima.tmp/price-list-sample.csv" "$ROOT/prima.tmp/vat-codes-sample.csv" "$ROOT/inbox/prima/"
 rmdir "$ROOT/prima.tmp"
 

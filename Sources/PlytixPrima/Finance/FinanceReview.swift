@@ -17,7 +17,6 @@ final class FinanceReview {
     init?(config: PipelineConfig, store: StateStore?, directory: String, sourceFile: String) throws {
         let settings = config.finance
         guard settings.comparesValues else { return nil }
-        guard settings.prices.count < 64 else { throw OutputError("a pipeline maps at most 63 price lists") }
         self.settings = settings
         separator = config.input.decimalSeparator
         let lists = settings.prices.map(\.priceList)

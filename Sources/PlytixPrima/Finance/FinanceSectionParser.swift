@@ -30,6 +30,8 @@ enum FinanceSectionParser {
                 }
                 finance.prices.append(mapping)
             }
+            // Open discrepancies are kept per item as one bit per list and one for the VAT code.
+            guard finance.prices.count <= 63 else { throw prices.error("at most 63 price lists can be mapped") }
         }
         if let vat = keys["vat"] {
             let entry = try vat.mapping(allowed: ["source", "xml"])

@@ -6,8 +6,7 @@ public enum RootSetup {
     public static func initialise(root: String) throws(OutputError) -> [String] {
         let layout = RootLayout(root: root)
         var created: [String] = []
-        // inbox/prima/: where Prima's price lists and VAT codes arrive (the default pipeline's finance.reference.folder).
-        for folder in [layout.root, layout.inbox, layout.inbox + "/" + ReferenceSettings().folder, layout.outbox, layout.pipelines] where !FileSystem.isDirectory(folder) {
+        for folder in [layout.root, layout.inbox, layout.outbox, layout.pipelines] where !FileSystem.isDirectory(folder) {
             try FileSystem.makeDirectory(folder)
             created.append(folder + "/")
         }
