@@ -297,6 +297,16 @@ enum FinanceFixture {
         #expect(lines.map { "\($0["ItemCode"]!) \($0["ReasonCode"]!)" } == ["B-2 no_prima_price"])
     }
 
+    @Test func aFileInTheReferenceFolderThatNoPatternMatchesIsListedAndLeftAlone() throws {
+        let root = TempRoot("reference-unmatched")
+        FinanceFixture.drop(root, "prices-2026.csv", FinanceFixture.priceList([("A-1", "RETAIL", "1", "S")]))
+        FinanceFixture.drop(root, "price-list.csv.part", "ItemCode")
+        let result = try root.runOnce()
+        #expect(result.unmatched == ["prima/prices-2026.csv"])
+        #expect(result.references.isEmpty)
+        #expect(root.directory.list("inbox/prima") == ["price-list.csv.part", "prices-2026.csv"])
+    }
+
     @Test func aReferenceFileTwoPipelinesWouldTakeIsRefused() throws {
         let root = TempRoot("reference-ambiguous")
         root.writePipeline("second", yaml: TempRoot.pipelineYAML.replacingOccurrences(of: "  patterns: [\"*.csv\", \"*.xml\", \"*.csv.gz\", \"*.xml.gz\"]", with: "  patterns: [\"other-*.csv\"]"))

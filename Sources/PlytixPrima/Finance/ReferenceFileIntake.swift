@@ -415,4 +415,22 @@ enum ReferenceIntakes {
         guard let (path, names) = takers.sorted(by: { $0.key < $1.key }).first(where: { $0.value.count > 1 }) else { return nil }
         return "Prima reference file '\(path)' is taken by pipelines \(names.joined(separator: " and ")); give them different 'finance.reference' folders or patterns"
     }
+
+    /// Files in a reference folder that no pipeline's reference patterns match (as `prima/NAME`):
+    /// left where they are and listed, like unmatched exports.
+    static func unmatched(pipelines: [PipelineConfig], layout: RootLayout) -> [String] {
+        let intakes = pipelines.filter(ReferenceFileIntake.takesReferences).map {
+            ReferenceFileIntake(layout: layout, pipeline: $0, state: nil, workerID: "", now: Date.init)
+        }
+        var result: [String] = []
+        for folder in Set(intakes.map(\.settings.folder)).sorted() {
+            let readers = intakes.filter { $0.settings.folder == folder }
+            for name in FileSystem.list(layout.inbox + "/" + folder).sorted()
+            where !ReadinessGate.isTemporaryName(name) && FileSystem.inboxStat(path: layout.inbox + "/" + folder + "/" + name, name: name) != nil
+                && !readers.contains(where: { $0.kind(of: name) != nil }) {
+                result.append(folder + "/" + name)
+            }
+        }
+        return result
+    }
 }

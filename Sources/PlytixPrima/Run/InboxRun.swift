@@ -136,6 +136,7 @@ public struct InboxRun: Sendable {
                 result.references.append(outcome)
             }
         }
+        result.unmatched += ReferenceIntakes.unmatched(pipelines: pipelines, layout: layout)
         var held = HeldRuns.pipelines(layout: layout)
         for (index, entry) in ready.enumerated() {
             // Later exports of a pipeline wait behind its held run: state changes apply in export order.
