@@ -42,7 +42,7 @@ struct CheckCommand: ParsableCommand {
         }
         let result: PreflightCheck.Result
         do {
-            result = try PreflightCheck.check(file: file, pipeline: chosen)
+            result = try PreflightCheck.check(file: file, pipeline: chosen, state: openState())
         } catch {
             switch error {
             case .wouldQuarantine(let fault):
@@ -60,6 +60,9 @@ struct CheckCommand: ParsableCommand {
         let summary: (String) -> Void = rejects == nil ? { Console.error($0) } : { print($0) }
         let counts = result.counts
         summary("\(file) (pipeline \(result.pipeline)): \(counts.read) row(s) read, \(counts.accepted) accepted, \(counts.rejected) rejected, \(counts.skipped) skipped")
+        if result.comparedWithState {
+            summary("  against the state store: \(counts.new) new, \(counts.updated) updated, \(counts.unchanged) unchanged, \(counts.discontinued) to discontinue")
+        }
         for (rule, count) in result.rejectsByRule.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
             summary("  \(rule): \(count)")
         }
@@ -73,5 +76,18 @@ struct CheckCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(body))
         }
         throw ExitCode(counts.rejected == 0 ? ExitStatus.success : ExitStatus.failure)
+    }
+
+    /// The root's state store when there is one, so the check sees what Prima already has; a
+    /// root without one (or with an unusable one) is checked as a first run.
+    private func openState() -> StateStore? {
+        let layout = rootOptions.layout
+        guard FileManager.default.fileExists(atPath: StateStore.path(in: layout)) else { return nil }
+        do {
+            return try StateStore.open(layout: layout)
+        } catch {
+            Console.error("warning: \(error); checking as if nothing had been published yet")
+            return nil
+        }
     }
 }

@@ -427,3 +427,16 @@ enum FinanceFixture {
         #expect(root.directory.list("inbox/failed") == ["vat-codes.csv", "vat-codes.csv.reason.txt"])
     }
 }
+
+@Suite struct PrimaOwnershipBOMTests {
+    @Test func aBOMColumnNamedAfterPrimaOwnedDataIsRefused() {
+        let yaml = TempRoot.pipelineYAML.replacingOccurrences(
+            of: "headers: [Action, ParentItemCode, LineNo, ComponentItemCode, QuantityPer]",
+            with: "headers: [Action, ParentItemCode, LineNo, ComponentItemCode, UnitCost]")
+        #expect(yaml != TempRoot.pipelineYAML)
+        let error = PipelineFixture.error(yaml)
+        #expect(error?.key == "relationships.bom.headers[4]")
+        #expect(error?.message.contains("'UnitCost'") == true && error?.message.contains("Prima-owned") == true)
+        #expect(error?.line == PipelineFixture.line(of: "UnitCost]", in: yaml))
+    }
+}

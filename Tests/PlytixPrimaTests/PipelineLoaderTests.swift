@@ -68,7 +68,7 @@ enum PipelineFixture {
         ])
         let columns = Self.config.columns
         #expect(columns[0].value == .action)
-        #expect(columns[3].value == .itemType(relationship: FieldSource(csv: "Bundle Contents", xml: "bundle_contents"), kit: "KIT", stock: "STOCK"))
+        #expect(columns[3].value == .itemType(relationship: FieldSource(csv: "Bundle Contents", xml: "bundle_contents"), kit: "KIT", style: "STYLE", stock: "STOCK"))
         #expect(columns[6].value == .constant("ACTIVE"))
         #expect(!columns.contains { ($0.source?.csv ?? "").lowercased().contains("price") || ($0.source?.csv ?? "").contains("VAT") })
     }
@@ -186,7 +186,7 @@ enum PipelineFixture {
             ("  xml: status\n", "  xml: status\n  salesready: [Complete]\n", "status.salesready"),
             ("    root_element: products\n", "    root_element: products\n    root: x\n", "input.xml.root"),
             ("  rows_per_chunk: 5000\n", "  rows_per_chunk: 5000\n  chunk_rows: 1\n", "output.chunk_rows"),
-            ("    values: { kit: KIT, stock: STOCK }", "    values: { kit: KIT, stok: STOCK }", "columns[3] (ItemType).values.stok"),
+            ("    values: { kit: KIT, style: STYLE, stock: STOCK }", "    values: { kit: KIT, style: STYLE, stok: STOCK }", "columns[3] (ItemType).values.stok"),
         ]
         for (old, new, key) in cases {
             let yaml = PipelineFixture.defaultPipeline(replacing: old, with: new)
@@ -397,7 +397,7 @@ enum PipelineFixture {
             ("  sales_ready: [Complete, Completed] ", "  sales_ready: [Complete, ''] ", "status.sales_ready[1]", "must not be empty"),
             ("  source: Status\n  xml: status\n", "  xml: status\n", "status", "give 'source' too"),
             ("  max_chunk_bytes: 52428800 ", "  max_chunk_bytes: 4095 ", "output.max_chunk_bytes", "must be at least 4096 bytes"),
-            ("  rows_per_chunk: 5000", "  rows_per_chunk: 0", "output.rows_per_chunk", "expected a whole number above 0, found '0'"),
+            ("\n  rows_per_chunk: 5000", "\n  rows_per_chunk: 0", "output.rows_per_chunk", "expected a whole number above 0, found '0'"),
             ("  max_record_bytes: 1048576 ", "  max_record_bytes: 1MB ", "input.max_record_bytes", "expected a whole number above 0, found '1MB'"),
             ("  multi_value_separator: \",\"", "  multi_value_separator: \"\"", "input.multi_value_separator", "must not be empty"),
             ("    allowed_characters: \"A-Za-z0-9-_./\"\n\n  - header: ParentItemCode", "    allowed_characters: \"z-a\"\n\n  - header: ParentItemCode",

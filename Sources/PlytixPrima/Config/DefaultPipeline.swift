@@ -27,7 +27,8 @@ input:
   decimal_separator: auto       # auto (12.5 or 12,5) | "." | ","
   multi_value_separator: ","
   category_level_separator: ">"
-  relationship_quantity_separator: "#"
+  relationship_separator: ","   # between a kit's components in Bundle Contents
+  relationship_quantity_separator: "#"   # SKU#quantity; a missing quantity means 1
   max_inflated_bytes: 34359738368   # a .gz that inflates past 32 GiB is refused (gzip bomb)
   xml:
     root_element: products
@@ -37,7 +38,7 @@ status:
   source: Status
   xml: status
   sales_ready: [Complete, Completed]    # case-insensitive; these rows go to Prima
-  not_sales_ready: [Draft, Archived]    # skipped (counted, not rejected); any other status is rejected
+  not_sales_ready: [Draft, Archived]    # skipped (counted, not rejected); any other status is skipped too and flagged in report.json
 
 columns:
   - header: Action
@@ -54,14 +55,15 @@ columns:
   - header: ParentItemCode
     source: Variant of
     xml: variant_of
+    relationship: variant_of      # the parent must be accepted too, or published earlier
     max_length: 20
     allowed_characters: "A-Za-z0-9-_./"
 
   - header: ItemType
-    derived: item_type            # KIT when the relationship field is not empty, else STOCK
+    derived: item_type            # KIT when Bundle Contents lists components (SKU#quantity), STYLE for a parent of variants, else STOCK
     source: Bundle Contents
     xml: bundle_contents
-    values: { kit: KIT, stock: STOCK }
+    values: { kit: KIT, style: STYLE, stock: STOCK }
 
   - header: Description
     source: Label
@@ -167,6 +169,14 @@ diff:
   max_discontinue_share: 0.10   # a full export discontinuing more than 10% of the catalogue is held
   max_update_share: 0.50        # ... or updating more than 50% of it
   discontinued_status: DISCONTINUED
+
+relationships:
+  max_variant_levels: 3         # parent → variant → sub-variant
+  max_kit_levels: 5             # kits inside kits, at most this deep
+  bom:                          # bom-NNNN.csv: one line per kit component
+    headers: [Action, ParentItemCode, LineNo, ComponentItemCode, QuantityPer]
+    line_number_step: 10        # LineNo 10, 20, 30…
+    rows_per_chunk: 5000        # a kit's lines never straddle two files
 
 finance:
   # Prima owns every price, cost and VAT code: an output column whose header or source is one of

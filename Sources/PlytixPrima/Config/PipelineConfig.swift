@@ -12,11 +12,20 @@ public struct PipelineConfig: Sendable, Equatable {
     public var columns: [OutputColumn]
     public var output: OutputSettings
     public var diff = DiffSettings()
+    public var relationships = RelationshipSettings()
     /// Prima-owned financial data and the finance review (`finance:`).
     public var finance = FinanceSettings()
 
     /// The output column that identifies a product (Prima's item code, from Plytix's SKU).
     public var keyColumnIndex: Int { columns.firstIndex(where: \.isKey) ?? 0 }
+
+    /// The output column holding a variant's parent (`relationship: variant_of`), if the layout has one.
+    public var variantOfColumnIndex: Int? { columns.firstIndex { $0.relationship == .variantOf } }
+
+    /// The `item_type` column, whose source lists a kit's components, if the layout has one.
+    public var itemTypeColumnIndex: Int? {
+        columns.firstIndex { if case .itemType = $0.value { true } else { false } }
+    }
 
     public init(
         name: String, path: String, input: InputSettings, status: StatusSettings,
@@ -115,6 +124,8 @@ public struct InputSettings: Sendable, Equatable {
     public var multiValueSeparator = ","
     public var categoryLevelSeparator = ">"
     public var relationshipQuantitySeparator = "#"
+    /// Between a kit's `SKU#quantity` tokens.
+    public var relationshipSeparator = ","
     public var xml = XMLReaderSettings()
     public var inflate = InflateLimits()
 
@@ -157,8 +168,38 @@ public enum ColumnValue: Sendable, Equatable {
     /// The import action: `A` (add) for every emitted row.
     case action
     case constant(String)
-    /// `kit` when the relationship field is not empty, else `stock`.
-    case itemType(relationship: FieldSource, kit: String, stock: String)
+    /// `kit` when the relationship field (a kit's components) is not empty, else `style` for a
+    /// product that is the parent of variants, else `stock`.
+    case itemType(relationship: FieldSource, kit: String, style: String, stock: String)
+}
+
+/// What an output column means to the relationship stage.
+public enum ColumnRelationship: String, Sendable, CaseIterable {
+    /// The parent SKU of a variant (Plytix `Variant of`): the parent must exist before the variant.
+    case variantOf = "variant_of"
+}
+
+/// Variants and kits: how deep they may nest and how the bill-of-materials file is laid out.
+public struct RelationshipSettings: Sendable, Equatable {
+    /// Parent → variant → sub-variant: a product this many levels below its top parent is rejected.
+    public var maxVariantLevels = 3
+    /// Kits inside kits: a kit nested deeper than this is rejected (`bom_too_deep`).
+    public var maxKitLevels = 5
+    public var bom = BOMLayout()
+
+    public init() {}
+}
+
+/// `bom-NNNN.csv`: one line per kit component.
+public struct BOMLayout: Sendable, Equatable {
+    /// Headers of Action, ParentItemCode, LineNo, ComponentItemCode, QuantityPer, in this order.
+    public var headers = ["Action", "ParentItemCode", "LineNo", "ComponentItemCode", "QuantityPer"]
+    /// LineNo of a kit's first component, and the step between lines (10, 20, 30…).
+    public var lineNumberStep = 10
+    /// A kit's lines never straddle two files; a kit larger than this gets a file of its own.
+    public var rowsPerChunk = 5000
+
+    public init() {}
 }
 
 /// One column of Prima's item import file, in order.
@@ -173,6 +214,7 @@ public struct OutputColumn: Sendable, Equatable {
     public var allowedCharacters: AllowedCharacters?
     /// Marks the column that identifies the product (duplicate detection, reject `sku`).
     public var isKey = false
+    public var relationship: ColumnRelationship?
 
     public init(header: String, value: ColumnValue) {
         self.header = header

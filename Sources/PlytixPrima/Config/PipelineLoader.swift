@@ -196,7 +196,7 @@ private struct PipelineParser {
     let file: String
 
     func parse(_ document: ConfigNode, name: String) throws(ConfigError) -> PipelineConfig {
-        let top = try document.mapping(allowed: ["version", "description", "input", "status", "columns", "output", "diff", "finance"])
+        let top = try document.mapping(allowed: ["version", "description", "input", "status", "columns", "output", "diff", "relationships", "finance"])
         if let version = top["version"], try version.string() != "1" {
             throw version.error("only version 1 is understood by this plytix-prima")
         }
@@ -209,8 +209,11 @@ private struct PipelineParser {
         let output = try top["output"].map { (node) throws(ConfigError) in try parseOutput(node) } ?? OutputSettings()
         var config = PipelineConfig(name: name, path: file, input: input, status: status, columns: columns, output: output)
         if let diff = top["diff"] { config.diff = try parseDiff(diff) }
+        if let relationships = top["relationships"] { config.relationships = try parseRelationships(relationships) }
+        try checkRelationships(config, columns: columnsNode)
         if let finance = top["finance"] { config.finance = try FinanceSectionParser.parse(finance) }
         try FinanceSectionParser.refuseOwnedColumns(config.columns, items: try columnsNode.items(), finance: config.finance)
+        try FinanceSectionParser.refuseOwnedBOMHeaders(config.relationships.bom.headers, relationships: top["relationships"], finance: config.finance)
         return config
     }
 
@@ -241,10 +244,47 @@ private struct PipelineParser {
         return diff
     }
 
+    func parseRelationships(_ node: ConfigNode) throws(ConfigError) -> RelationshipSettings {
+        let keys = try node.mapping(allowed: ["max_variant_levels", "max_kit_levels", "bom"])
+        var settings = RelationshipSettings()
+        if let value = keys["max_variant_levels"] { settings.maxVariantLevels = try value.positiveInt() }
+        if let value = keys["max_kit_levels"] { settings.maxKitLevels = try value.positiveInt() }
+        if let bom = keys["bom"] {
+            let bomKeys = try bom.mapping(allowed: ["headers", "line_number_step", "rows_per_chunk"])
+            if let headers = bomKeys["headers"] {
+                let names = try headers.strings()
+                guard names.count == 5 else {
+                    throw headers.error("expected 5 headers, for Action, ParentItemCode, LineNo, ComponentItemCode and QuantityPer in this order; found \(names.count)")
+                }
+                guard Set(names).count == 5 else { throw headers.error("two BOM columns have the same header") }
+                settings.bom.headers = names
+            }
+            if let value = bomKeys["line_number_step"] { settings.bom.lineNumberStep = try value.positiveInt() }
+            if let value = bomKeys["rows_per_chunk"] { settings.bom.rowsPerChunk = try value.positiveInt() }
+        }
+        return settings
+    }
+
+    /// At most one parent column, and it must read a Plytix field.
+    func checkRelationships(_ config: PipelineConfig, columns: ConfigNode) throws(ConfigError) {
+        let parents = config.columns.filter { $0.relationship == .variantOf }
+        guard parents.count <= 1 else {
+            throw columns.error("only one column can be 'relationship: variant_of'; found \(parents.count)")
+        }
+        if config.columns.contains(where: { $0.isKey && $0.relationship != nil }) {
+            throw columns.error("the key column (the item code) cannot also be the parent column")
+        }
+        let kits = config.columns.filter { if case .itemType = $0.value { true } else { false } }
+        guard kits.count <= 1 else { throw columns.error("only one column can be 'derived: item_type'; found \(kits.count)") }
+        if config.input.relationshipSeparator == config.input.relationshipQuantitySeparator {
+            throw columns.error("input.relationship_separator and input.relationship_quantity_separator must differ")
+        }
+    }
+
     func parseInput(_ node: ConfigNode) throws(ConfigError) -> InputSettings {
         let keys = try node.mapping(allowed: [
             "patterns", "require_done_marker", "format", "encoding", "delimiter", "quote", "max_record_bytes", "decimal_separator",
-            "multi_value_separator", "category_level_separator", "relationship_quantity_separator", "xml",
+            "multi_value_separator", "category_level_separator", "relationship_separator", "relationship_quantity_separator", "xml",
             "max_inflated_bytes", "max_compression_ratio",
         ])
         var input = InputSettings()
@@ -273,6 +313,7 @@ private struct PipelineParser {
         if let value = keys["multi_value_separator"] { input.multiValueSeparator = try value.nonEmptyString() }
         if let value = keys["category_level_separator"] { input.categoryLevelSeparator = try value.nonEmptyString() }
         if let value = keys["relationship_quantity_separator"] { input.relationshipQuantitySeparator = try value.nonEmptyString() }
+        if let value = keys["relationship_separator"] { input.relationshipSeparator = try value.nonEmptyString() }
         if let limit = keys["max_inflated_bytes"] { input.inflate.maxInflatedBytes = Int64(try limit.positiveInt()) }
         if let limit = keys["max_compression_ratio"] { input.inflate.maxRatio = try limit.positiveInt() }
         input.xml.multiValueSeparator = input.multiValueSeparator
@@ -303,7 +344,7 @@ private struct PipelineParser {
 
     static let columnKeys = [
         "header", "source", "xml", "derived", "constant", "values", "required", "type", "greater_than", "at_least",
-        "max_length", "transforms", "allowed_characters", "key",
+        "max_length", "transforms", "allowed_characters", "key", "relationship",
     ]
 
     func parseColumns(_ node: ConfigNode) throws(ConfigError) -> [OutputColumn] {
@@ -349,6 +390,10 @@ private struct PipelineParser {
             column.allowedCharacters = parsed
         }
         column.type = try parseType(keys, column: named)
+        if let relationship = keys["relationship"] {
+            column.relationship = try relationship.choice(ColumnRelationship.self)
+            guard column.source != nil else { throw relationship.error("a 'variant_of' column must read a Plytix field ('source', e.g. Variant of)") }
+        }
         if column.isKey {
             guard column.source != nil else { throw named.error("the key column must read a Plytix field ('source')") }
             guard column.required else { throw named.error("the key column must be 'required: true'") }
@@ -370,14 +415,16 @@ private struct PipelineParser {
                     throw derived.error("'item_type' needs 'source': the Plytix relationship field (e.g. Bundle Contents)")
                 }
                 var kit = "KIT"
+                var style = "STYLE"
                 var stock = "STOCK"
                 if let values = keys["values"] {
-                    let valueKeys = try values.mapping(allowed: ["kit", "stock"])
+                    let valueKeys = try values.mapping(allowed: ["kit", "style", "stock"])
                     if let value = valueKeys["kit"] { kit = try value.nonEmptyString() }
+                    if let value = valueKeys["style"] { style = try value.nonEmptyString() }
                     if let value = valueKeys["stock"] { stock = try value.nonEmptyString() }
                 }
                 let field = FieldSource(csv: try source.nonEmptyString(), xml: try keys["xml"]?.nonEmptyString())
-                return .itemType(relationship: field, kit: kit, stock: stock)
+                return .itemType(relationship: field, kit: kit, style: style, stock: stock)
             case let other:
                 throw derived.error("unknown derived value '\(other)'; known: action, item_type")
             }

@@ -1,3 +1,5 @@
+import Yams
+
 /// Reads a pipeline's `finance:` section strictly, and refuses any output column that would
 /// carry Prima's financial data (prices, costs, VAT codes) into an import file.
 enum FinanceSectionParser {
@@ -86,6 +88,16 @@ enum FinanceSectionParser {
         return reference
     }
 
+    /// The BOM file writes quantities under its configured headers: a Prima-owned header would
+    /// put them into a price, cost or VAT column of Prima's BOM import.
+    static func refuseOwnedBOMHeaders(_ headers: [String], relationships: ConfigNode?, finance: FinanceSettings) throws(ConfigError) {
+        guard let index = headers.firstIndex(where: finance.isPrimaOwned) else { return }
+        let node = relationships?.node["bom"]?["headers"] ?? relationships?.node
+        throw ConfigError(
+            file: relationships?.file ?? "", key: "relationships.bom.headers[\(index)]", line: node?.mark?.line ?? relationships?.line,
+            message: "the BOM column '\(headers[index])' is Prima-owned financial data (prices, costs and VAT codes are mastered in Prima and never imported from Plytix); name the BOM column otherwise")
+    }
+
     /// Prima is the master of prices, costs and VAT codes: a column that would write one is
     /// refused, naming the column; there is deliberately no way to force it.
     static func refuseOwnedColumns(_ columns: [OutputColumn], items: [ConfigNode], finance: FinanceSettings) throws(ConfigError) {
@@ -93,7 +105,7 @@ enum FinanceSectionParser {
             var names = [column.header]
             switch column.value {
             case .field(let source): names += [source.csv, source.xml]
-            case .itemType(let relationship, _, _): names += [relationship.csv, relationship.xml]
+            case .itemType(let relationship, _, _, _): names += [relationship.csv, relationship.xml]
             case .action, .constant: break
             }
             guard let owned = names.first(where: finance.isPrimaOwned) else { continue }

@@ -2,7 +2,8 @@
 /// is Prima's (never written), which Plytix columns carry prices and VAT for comparison, and
 /// where Prima's own price lists and VAT codes arrive.
 public struct FinanceSettings: Sendable, Equatable {
-    /// Names of Prima columns and Plytix fields that hold financial data (case-insensitive). An
+    /// Names of Prima columns and Plytix fields that hold financial data (compared ignoring case,
+    /// spaces, `_` and `-`). An
     /// output column whose header or source is one of them is refused when the pipeline loads.
     public var primaOwned: [String] = FinanceSettings.defaultPrimaOwned
     /// Plytix price columns and the Prima price list each is compared with.
@@ -31,7 +32,10 @@ public struct FinanceSettings: Sendable, Equatable {
             || plytixFields.contains { FinanceSettings.comparable($0.csv) == wanted || FinanceSettings.comparable($0.xml) == wanted }
     }
 
-    static func comparable(_ name: String) -> String { name.lowercased() }
+    /// `Unit Cost`, `UnitCost`, `unit_cost` and `unit-cost` name the same thing.
+    static func comparable(_ name: String) -> String {
+        String(name.lowercased().unicodeScalars.filter { $0 != " " && $0 != "_" && $0 != "-" })
+    }
 }
 
 /// One Plytix price column and the Prima price list it mirrors, e.g. `Price` → `RETAIL`.

@@ -14,14 +14,27 @@ struct CSVLineEncoder: Sendable {
     /// Appends one line; returns where field `marked` starts in `out`, when asked for.
     @discardableResult
     func append(_ values: some Sequence<String>, to out: inout [UInt8], marking marked: Int? = nil) -> Int? {
-        var markedStart: Int?
+        append(values, to: &out, marking: marked, and: nil).0
+    }
+
+    /// Appends one line; returns where fields `first` and `second` start in `out`.
+    func append(_ values: some Sequence<String>, to out: inout [UInt8], marking first: Int?, and second: Int?) -> (Int?, Int?) {
+        var starts: (Int?, Int?) = (nil, nil)
         for (index, value) in values.enumerated() {
             if index > 0 { out.append(delimiter) }
-            if index == marked { markedStart = out.count }
+            if index == first { starts.0 = out.count }
+            if index == second { starts.1 = out.count }
             appendField(value, to: &out)
         }
         out.append(contentsOf: lineEnding)
-        return markedStart
+        return starts
+    }
+
+    /// One value as it appears inside a line (quoted if needed, no terminator).
+    func cell(_ value: String) -> [UInt8] {
+        var out: [UInt8] = []
+        appendField(value, to: &out)
+        return out
     }
 
     func line(_ values: some Sequence<String>) -> [UInt8] {

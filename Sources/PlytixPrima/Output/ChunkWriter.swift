@@ -27,8 +27,15 @@ final class ChunkWriter {
     private let syncer = BackgroundSync()
     private(set) var totalRows = 0
 
-    init(directory: String, prefix: String, kind: String, headers: [String], settings: OutputSettings, alwaysWritesFirstChunk: Bool = true) {
+    /// Numbers the first file `firstNumber` (a series that continues another writer's).
+    private let firstNumber: Int
+
+    init(
+        directory: String, prefix: String, kind: String, headers: [String], settings: OutputSettings, alwaysWritesFirstChunk: Bool = true,
+        firstNumber: Int = 1
+    ) {
         self.alwaysWritesFirstChunk = alwaysWritesFirstChunk
+        self.firstNumber = firstNumber
         self.directory = directory
         self.prefix = prefix
         self.kind = kind
@@ -59,6 +66,22 @@ final class ChunkWriter {
         totalRows += 1
     }
 
+    /// Appends lines that must stay in one file (a kit's bill of materials): a new chunk starts
+    /// first if they would not fit; lines more than a chunk's limit get a chunk of their own.
+    func append(group lines: [[UInt8]]) throws(OutputError) {
+        if let writer = current, currentRows > 0 {
+            let bytes = lines.reduce(0) { $0 + $1.count }
+            let full = currentRows + lines.count > settings.rowsPerChunk || writer.size + Int64(bytes) > Int64(settings.maxChunkBytes)
+            if full { try closeCurrent() }
+        }
+        if current == nil { try openNext() }
+        for line in lines {
+            try current!.write(line)
+            currentRows += 1
+            totalRows += 1
+        }
+    }
+
     /// Closes the last chunk; returns every chunk written, in order. A run always has its first
     /// chunk, header only when no row was accepted, so the importer's input is never missing.
     func finish() throws(OutputError) -> [OutputFile] {
@@ -68,9 +91,14 @@ final class ChunkWriter {
         return files
     }
 
+    /// `items-0001.csv`: numbered from 1, at least four digits.
+    static func fileName(prefix: String, number: Int) -> String {
+        "\(prefix)-\(String(repeating: "0", count: max(0, 4 - String(number).count)))\(number).csv"
+    }
+
     private func openNext() throws(OutputError) {
-        let number = files.count + 1
-        currentName = "\(prefix)-\(String(repeating: "0", count: max(0, 4 - String(number).count)))\(number).csv"
+        let number = firstNumber + files.count
+        currentName = Self.fileName(prefix: prefix, number: number)
         let writer = try DurableFileWriter(path: directory + "/" + currentName)
         try writer.write(headerLine)
         current = writer

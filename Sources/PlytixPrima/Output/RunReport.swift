@@ -23,6 +23,8 @@ struct RunReport: Encodable {
     var absentFields: [String]
     var distinctSKUs: Int
     var diff: DiffReport
+    /// Variants, styles and kits of the run, and the bill-of-materials lines it sends.
+    var relationships: RelationshipReport
     /// Why the mass-change guard held the run, if it did.
     var heldReason: String?
     var files: [OutputFile]
@@ -35,7 +37,7 @@ struct RunReport: Encodable {
         case firstPassSeconds = "read_and_validate_seconds"
         case counts, rejectsByRule = "rejects_by_rule", skippedByStatus = "skipped_by_status"
         case unexpectedStatuses = "unexpected_statuses", absentFields = "absent_fields", distinctSKUs = "distinct_skus", files
-        case diff, heldReason = "held_reason", finance
+        case diff, relationships, heldReason = "held_reason", finance
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -57,6 +59,7 @@ struct RunReport: Encodable {
         try container.encode(absentFields, forKey: .absentFields)
         try container.encode(distinctSKUs, forKey: .distinctSKUs)
         try container.encode(diff, forKey: .diff)
+        try container.encode(relationships, forKey: .relationships)
         try container.encodeIfPresent(heldReason, forKey: .heldReason)
         try container.encode(files, forKey: .files)
         try container.encodeIfPresent(finance, forKey: .finance)

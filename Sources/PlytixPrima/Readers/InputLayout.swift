@@ -38,7 +38,7 @@ public struct InputLayout: Sendable, Equatable {
                 let field = index(of: source)
                 if column.required { required.insert(field) }
                 columnFields.append(field)
-            case .itemType(let relationship, _, _):
+            case .itemType(let relationship, _, _, _):
                 columnFields.append(index(of: relationship))
             case .action, .constant:
                 columnFields.append(nil)

@@ -13,8 +13,9 @@ enum MappedRow: Sendable {
     case unreadable(RowFault)
     /// Accepted, already encoded as its final import line and hashed.
     case accepted(AcceptedRow)
-    case rejected([RejectReason], line: Int, sku: String)
-    case skipped(line: Int, sku: String, status: String)
+    /// `parent`: the parent the row names (`Variant of`), kept so the parent becomes a style.
+    case rejected([RejectReason], line: Int, sku: String, parent: String)
+    case skipped(line: Int, sku: String, status: String, parent: String)
 }
 
 /// What the mapping threads hand back, tagged with the reader's sequence number.
@@ -62,6 +63,7 @@ final class FirstPassPipeline: Sendable {
                 defer { remaining.tick() }
                 let encoder = CSVLineEncoder(delimiter: config.output.delimiter, lineEnding: config.output.lineEnding, encoding: config.output.encoding)
                 let actionColumn = config.columns.firstIndex { $0.value == .action }
+                let itemTypeColumn = config.itemTypeColumnIndex
                 var mappers: [InputFormat: ItemMasterMapper] = [:]
                 while let item = rows.receive() {
                     let result: MappedMessage
@@ -71,7 +73,7 @@ final class FirstPassPipeline: Sendable {
                     case .batch(let format, let outcomes):
                         let mapper = mappers[format] ?? ItemMasterMapper(config: config, format: format)
                         mappers[format] = mapper
-                        result = .rows(outcomes.map { Self.map($0, mapper: mapper, encoder: encoder, actionColumn: actionColumn) })
+                        result = .rows(outcomes.map { Self.map($0, mapper: mapper, encoder: encoder, actionColumn: actionColumn, itemTypeColumn: itemTypeColumn) })
                     case .finished(let sha256, let bytes):
                         result = .finished(sha256: sha256, bytes: bytes)
                     case .failed(let fault):
@@ -117,7 +119,9 @@ final class FirstPassPipeline: Sendable {
         thread.start()
     }
 
-    private static func map(_ outcome: ReadOutcome, mapper: ItemMasterMapper, encoder: CSVLineEncoder, actionColumn: Int?) -> MappedRow {
+    private static func map(
+        _ outcome: ReadOutcome, mapper: ItemMasterMapper, encoder: CSVLineEncoder, actionColumn: Int?, itemTypeColumn: Int?
+    ) -> MappedRow {
         switch outcome {
         case .rejected(let fault):
             return .unreadable(fault)
@@ -127,16 +131,18 @@ final class FirstPassPipeline: Sendable {
             case .accepted(let record):
                 var line: [UInt8] = []
                 line.reserveCapacity(2048)
-                let actionOffset = encoder.append(record.values, to: &line, marking: actionColumn)
+                let (actionOffset, itemTypeOffset) = encoder.append(record.values, to: &line, marking: actionColumn, and: itemTypeColumn)
                 var accepted = AcceptedRow(
-                    line: record.line, sku: record.sku, encoded: line, hash: RecordHash(line: line), actionOffset: actionOffset,
-                    modified: mapper.modified(of: row))
+                    line: record.line, sku: record.sku, encoded: line,
+                    hash: RecordHash(line: line, components: record.components), actionOffset: actionOffset,
+                    modified: mapper.modified(of: row), parent: record.parent, components: record.components,
+                    itemTypeOffset: itemTypeOffset)
                 accepted.finance = FinanceValues.read(row, layout: mapper.layout)
                 return .accepted(accepted)
             case .rejected(let reasons):
-                return .rejected(reasons, line: row.line, sku: sku)
+                return .rejected(reasons, line: row.line, sku: sku, parent: mapper.namedParent(of: row))
             case .skipped(let status):
-                return .skipped(line: row.line, sku: sku, status: status)
+                return .skipped(line: row.line, sku: sku, status: status, parent: mapper.namedParent(of: row))
             }
         }
     }

@@ -8,6 +8,8 @@ public struct PreflightCheck: Sendable {
         public var rejectsByRule: [String: Int]
         /// `rejects.csv` as `run` would publish it (UTF-8 BOM, CRLF).
         public var rejectsCSV: [UInt8]
+        /// Compared with the state store (new/updated/unchanged are meaningful).
+        public var comparedWithState = false
     }
 
     public enum Failure: Error, Sendable, CustomStringConvertible {
@@ -38,14 +40,18 @@ public struct PreflightCheck: Sendable {
         return takers[0]
     }
 
-    public static func check(file path: String, pipeline: PipelineConfig, now: Date = Date()) throws(Failure) -> Result {
+    /// With the root's state store, the check compares with what Prima already has, as `run`
+    /// would: parents and kit components published earlier exist, and rows count as new,
+    /// updated or unchanged. Nothing is written to the store.
+    public static func check(file path: String, pipeline: PipelineConfig, state: StateStore? = nil, now: Date = Date()) throws(Failure) -> Result {
         let scratch = FileManager.default.temporaryDirectory.path + "/plytix-prima-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         do { try FileSystem.makeDirectory(scratch) } catch { throw .output(error) }
         defer { FileSystem.removeTree(scratch) }
         let name = FileSystem.lastComponent(of: path)
         let staged: StagedRun
         do {
-            staged = try RunProcessor(config: pipeline).stage(inputPath: path, sourceName: name, startedAt: now, into: scratch)
+            staged = try RunProcessor(config: pipeline).stage(
+                inputPath: path, sourceName: name, startedAt: now, into: scratch, state: state, detectsRepeatedFiles: false)
         } catch {
             switch error {
             case .quarantine(let fault): throw .wouldQuarantine(fault)
@@ -54,6 +60,8 @@ public struct PreflightCheck: Sendable {
             }
         }
         let rejects = FileManager.default.contents(atPath: scratch + "/rejects.csv").map { Array($0) } ?? []
-        return Result(pipeline: pipeline.name, counts: staged.counts, rejectsByRule: staged.rejectsByRule, rejectsCSV: rejects)
+        return Result(
+            pipeline: pipeline.name, counts: staged.counts, rejectsByRule: staged.rejectsByRule, rejectsCSV: rejects,
+            comparedWithState: state != nil)
     }
 }

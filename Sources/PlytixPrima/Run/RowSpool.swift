@@ -14,6 +14,13 @@ final class RowSpoolWriter {
         file.putBytes(row.hash.bytes)
         file.putInt(row.actionOffset ?? -1)
         file.putInt(row.modified.map { Int($0) } ?? Int.min)
+        file.putString(row.parent)
+        file.putInt(row.itemTypeOffset ?? -1)
+        file.putInt(row.components.count)
+        for component in row.components {
+            file.putString(component.sku)
+            file.putString(component.quantity)
+        }
         // Finance review: the row's Plytix price and VAT values (issue 5).
         file.putInt(row.finance.count)
         for value in row.finance { file.putString(value) }
@@ -70,6 +77,12 @@ struct AcceptedRow: Sendable {
     var actionOffset: Int?
     /// The export's modification time of the product (seconds since 1970), when it carries one.
     var modified: Int64?
+    /// The parent SKU of a variant; empty for other products.
+    var parent: String = ""
+    /// A kit's components, in export order; empty for other products.
+    var components: [KitComponent] = []
+    /// Byte offset of the item-type cell in `encoded`, so a parent of variants can become a style.
+    var itemTypeOffset: Int?
     /// The Plytix values the finance review compares with Prima (`FinanceSettings.plytixFields`
     /// order, trimmed, `""` when empty); never written to an import file.
     var finance: [String] = []
@@ -88,9 +101,15 @@ final class RowSpoolReader {
             let line = try file.int(), sku = try file.string(), encoded = try file.bytes()
             let hash = RecordHash(bytes: try file.bytes())
             let offset = try file.int(), modified = try file.int()
+            let parent = try file.string(), itemTypeOffset = try file.int()
+            let count = try file.int()
+            var components: [KitComponent] = []
+            components.reserveCapacity(count)
+            for _ in 0..<count { components.append(KitComponent(sku: try file.string(), quantity: try file.string())) }
             var row = AcceptedRow(
                 line: line, sku: sku, encoded: encoded, hash: hash, actionOffset: offset < 0 ? nil : offset,
-                modified: modified == Int.min ? nil : Int64(modified))
+                modified: modified == Int.min ? nil : Int64(modified), parent: parent, components: components,
+                itemTypeOffset: itemTypeOffset < 0 ? nil : itemTypeOffset)
             let financeCount = try file.int()
             for _ in 0..<financeCount { row.finance.append(try file.string()) }
             return .accepted(row)

@@ -77,7 +77,7 @@ public struct RunProcessor: Sendable {
     /// followed by `~<run-id>.delta`.
     public func stage(
         inputPath: String, sourceName: String, startedAt: Date, into directory: String, control: RunControl = RunControl(),
-        state: StateStore? = nil, deltaPrefix: String? = nil
+        state: StateStore? = nil, deltaPrefix: String? = nil, detectsRepeatedFiles: Bool = true
     ) throws(RunFailure) -> StagedRun {
         let spoolPath = directory + "/.rows.spool"
         defer { try? FileManager.default.removeItem(atPath: spoolPath) }
@@ -95,7 +95,7 @@ public struct RunProcessor: Sendable {
         var source = firstPass.source
         source.name = sourceName
         do {
-            if let state, let earlier = try state.runForProcessedFile(pipeline: config.name, sha256: source.sha256) {
+            if detectsRepeatedFiles, let state, let earlier = try state.runForProcessedFile(pipeline: config.name, sha256: source.sha256) {
                 return StagedRun(
                     runID: runID, pipeline: config.name, directory: directory, source: source, files: [], counts: RunCounts(),
                     rejectsByRule: [:], duplicateOf: earlier)
@@ -122,6 +122,7 @@ public struct RunProcessor: Sendable {
 
     struct FirstPassResult {
         var index = SKUIndex()
+        var graph = RelationshipGraph()
         var format: InputFormat = .csv
         var compressed = false
         var delimiter: String?
@@ -136,6 +137,7 @@ public struct RunProcessor: Sendable {
         var readerFault: FileFault?
         var pending: [Int: MappedMessage] = [:]
         var expected = 0
+        let discontinueStatuses = Set(config.diff.discontinueStatuses.map { $0.lowercased() })
         do throws(OutputError) {
             let spool = try RowSpoolWriter(path: spoolPath)
             while let message = pipeline.next(&pending, expected: &expected) {
@@ -151,16 +153,20 @@ public struct RunProcessor: Sendable {
                         switch row {
                         case .unreadable(let fault):
                             // A malformed row that still names its SKU makes that SKU ambiguous too.
-                            result.index.record(fault.sku, line: fault.line)
+                            result.index.record(fault.sku, line: fault.line, standing: .rejected)
                             try spool.appendUnreadable(fault)
                         case .accepted(let row):
-                            result.index.record(row.sku, line: row.line)
+                            result.index.record(row.sku, line: row.line, standing: .accepted)
+                            result.graph.noteAccepted(row)
                             try spool.appendAccepted(row)
-                        case .rejected(let reasons, let line, let sku):
-                            result.index.record(sku, line: line)
+                        case .rejected(let reasons, let line, let sku, let parent):
+                            result.index.record(sku, line: line, standing: .rejected)
+                            result.graph.noteNamedParent(parent)
                             try spool.appendRejected(reasons)
-                        case .skipped(let line, let sku, let status):
-                            result.index.record(sku, line: line)
+                        case .skipped(let line, let sku, let status, let parent):
+                            let discontinuing = discontinueStatuses.contains(status.lowercased())
+                            result.index.record(sku, line: line, standing: discontinuing ? .discontinuing : .skipped)
+                            result.graph.noteNamedParent(parent)
                             try spool.appendSkipped(line: line, sku: sku, status: status)
                         }
                     }
@@ -189,11 +195,18 @@ public struct RunProcessor: Sendable {
         let layout = InputLayout(config: config)
         let keyColumn = config.columns[config.keyColumnIndex].header
         let keyField = firstPass.format == .xml ? layout.fields[layout.keyField].xml : layout.fields[layout.keyField].csv
-        let items = ChunkWriter(
-            directory: directory, prefix: "items", kind: "items", headers: config.columns.map(\.header), settings: config.output)
+        let sequence = ImportSequencer(directory: directory, headers: config.columns.map(\.header), settings: config.output)
+        defer { sequence.discard() }
         let discontinued = ChunkWriter(
             directory: directory, prefix: "discontinue", kind: "discontinue", headers: [keyColumn, "Status"], settings: config.output,
             alwaysWritesFirstChunk: false)
+        let bom = BillOfMaterialsWriter(directory: directory, layout: config.relationships.bom, output: config.output)
+        let relationships = RelationshipStage(
+            config: config, format: firstPass.format, layout: layout,
+            plan: RelationshipPlan(
+                index: firstPass.index, graph: firstPass.graph, catalogue: state?.catalogue,
+                fullExport: config.diff.mode == .full && state != nil, settings: config.relationships),
+            publishedKits: try state?.publishedKits() ?? [:], encoder: sequence.encoder)
         let rejects = try RejectWriter(path: directory + "/rejects.csv", sourceFile: source.name)
         let record = RunRecord(
             runID: runID, pipeline: config.name, sourceName: source.name, sourceSHA256: source.sha256, status: .published,
@@ -226,7 +239,7 @@ public struct RunProcessor: Sendable {
                 primaColumn: keyColumn)
         }
         func discontinue(_ sku: String) throws(OutputError) {
-            try discontinued.append(encodedLine: items.encoder.line([sku, config.diff.discontinuedStatus]))
+            try discontinued.append(encodedLine: sequence.encoder.line([sku, config.diff.discontinuedStatus]))
             try delta?.discontinue(sku)
             counts.discontinued += 1
         }
@@ -241,6 +254,12 @@ public struct RunProcessor: Sendable {
                     try reject([duplicate])
                     continue
                 }
+                let refusals = relationships.refusals(of: row)
+                guard refusals.isEmpty else {
+                    try reject(refusals)
+                    continue
+                }
+                relationships.prepare(&row)
                 let known = state?.catalogue.entry(for: row.sku)
                 // Times are compared in whole minutes, the resolution the catalogue keeps.
                 if let known, known.active, let modified = row.modified, known.modified != Int64.min, modified / 60 * 60 < known.modified {
@@ -269,10 +288,11 @@ public struct RunProcessor: Sendable {
                 } else {
                     counts.new += 1
                 }
-                try items.append(encodedLine: row.encoded)
+                try sequence.append(row.encoded, placement: relationships.placement(of: row))
                 var published = row.encoded
                 if let offset = row.actionOffset { published[offset] = UInt8(ascii: "A") }
-                try delta?.upsert(row, line: published)
+                try delta?.upsert(row, line: published, variantLevel: relationships.variantLevel(of: row))
+                try relationships.sendBillOfMaterials(of: row, to: bom, delta: delta)
             case .rejected(let reasons):
                 let first = reasons[0]
                 try reject(reasons + [duplicate(first.sku, line: first.line)].compactMap { $0 })
@@ -299,7 +319,8 @@ public struct RunProcessor: Sendable {
             }
         }
 
-        var files = try items.finish()
+        var files = try sequence.finish()
+        files += try bom.finish()
         files += try discontinued.finish()
         files.append(try rejects.finish())
         if let review = try finance?.finish() { files.append(review) }
@@ -310,7 +331,8 @@ public struct RunProcessor: Sendable {
             firstPassSeconds: firstPass.finishedAt.timeIntervalSince(startedAt),
             counts: counts, rejectsByRule: byRule, skippedByStatus: skippedByStatus,
             unexpectedStatuses: unexpectedStatuses(in: skippedByStatus), absentFields: firstPass.absentFields,
-            distinctSKUs: firstPass.index.distinctCount, diff: diff, heldReason: heldReason, files: files)
+            distinctSKUs: firstPass.index.distinctCount, diff: diff, relationships: relationships.report(bom: bom),
+            heldReason: heldReason, files: files)
         report.finance = finance?.section
         let reportFile = try report.write(to: directory)
         files.append(reportFile)
@@ -388,7 +410,12 @@ struct StateView {
         self.store = store
         catalogue = try store.catalogue(pipeline: pipeline)
         openRejectSKUs = try store.openRejectSKUs(pipeline: pipeline)
+        self.pipeline = pipeline
     }
+
+    let pipeline: String
+
+    func publishedKits() throws -> [SKUFingerprint: SKUFingerprint] { try store.publishedKits(pipeline: pipeline) }
 }
 
 /// The diff's details for `report.json`, capped so a huge change stays a readable report.

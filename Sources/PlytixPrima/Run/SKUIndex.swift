@@ -1,4 +1,15 @@
-/// A compact per-SKU index for one run: how often each SKU occurs and where first.
+/// What the per-row stages decided for a SKU's row.
+enum RowStanding: UInt8 {
+    case accepted
+    case rejected
+    /// Not sales-ready: Prima keeps what it has.
+    case skipped
+    /// Not sales-ready with a discontinue status (`Archived`): discontinued in this run if known.
+    case discontinuing
+}
+
+/// A compact per-SKU index for one run: how often each SKU occurs, where first, and what the
+/// per-row stages decided for it.
 ///
 /// SKUs are kept as 128-bit fingerprints, not strings, so a million-product export costs tens
 /// of megabytes, not hundreds. (Two different SKUs colliding in 128 bits is not a practical risk.)
@@ -6,18 +17,22 @@ struct SKUIndex {
     struct Entry {
         var count: UInt32
         var firstLine: UInt32
+        var standing: RowStanding
+
+        /// Occurs more than once: every occurrence is rejected as a duplicate.
+        var isDuplicate: Bool { count > 1 }
     }
 
     private var entries: [SKUFingerprint: Entry] = [:]
 
-    mutating func record(_ sku: String, line: Int) {
+    mutating func record(_ sku: String, line: Int, standing: RowStanding = .accepted) {
         guard !sku.isEmpty else { return }
         let key = SKUFingerprint(sku)
         if var entry = entries[key] {
             entry.count &+= 1
             entries[key] = entry
         } else {
-            entries[key] = Entry(count: 1, firstLine: UInt32(clamping: line))
+            entries[key] = Entry(count: 1, firstLine: UInt32(clamping: line), standing: standing)
         }
     }
 
@@ -26,11 +41,13 @@ struct SKUIndex {
         return entries[SKUFingerprint(sku)]
     }
 
+    func entry(for key: SKUFingerprint) -> Entry? { entries[key] }
+
     var distinctCount: Int { entries.count }
 }
 
 /// Two independent 64-bit FNV-1a lanes, each finished with a strong mixer.
-struct SKUFingerprint: Hashable {
+struct SKUFingerprint: Hashable, Sendable {
     let high: UInt64
     let low: UInt64
 

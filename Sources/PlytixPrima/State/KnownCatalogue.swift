@@ -16,6 +16,15 @@ struct RecordHash: Hashable, Sendable {
         self.low = low
     }
 
+    /// A kit's hash covers its components too: a kit whose contents changed is an updated item.
+    init(line: [UInt8], components: [KitComponent]) {
+        guard !components.isEmpty else {
+            self.init(line: line)
+            return
+        }
+        self.init(line: line + Array(("\u{0}" + components.canonicalText).utf8))
+    }
+
     init(bytes: [UInt8]) {
         var high: UInt64 = 0, low: UInt64 = 0
         for (index, byte) in bytes.prefix(16).enumerated() {
@@ -47,6 +56,10 @@ struct KnownCatalogue {
         /// `Int64.min` when the export carried no modification time.
         var modified: Int64
         var active: Bool
+        /// 0 for a product without a parent, 1 for a variant, 2 for a sub-variant.
+        var variantLevel: UInt8 = 0
+        /// An active published variant names it as its parent.
+        var isParent = false
     }
 
     private struct Slot {
@@ -57,6 +70,8 @@ struct KnownCatalogue {
         /// Minutes since 1970 (`Int32.min`: unknown); minutes are what export times resolve to.
         var modifiedMinutes: Int32
         var active: Bool
+        var variantLevel: UInt8
+        var isParent: Bool
     }
 
     private var slots: [Slot] = []
@@ -65,34 +80,43 @@ struct KnownCatalogue {
 
     init(expectedCount: Int = 0) { slots.reserveCapacity(expectedCount) }
 
-    mutating func insert(sku: String, hash: RecordHash, modified: Int64?, active: Bool) {
+    mutating func insert(sku: String, hash: RecordHash, modified: Int64?, active: Bool, variantLevel: UInt8 = 0) {
         let key = SKUFingerprint(sku)
         if let last = slots.last, !(last.key < key) { sorted = false }
         let minutes = modified.map { Int32(clamping: $0 / 60) } ?? Int32.min
-        slots.append(Slot(key: key, hash: hash.high, modifiedMinutes: minutes, active: active))
+        slots.append(Slot(key: key, hash: hash.high, modifiedMinutes: minutes, active: active, variantLevel: variantLevel, isParent: false))
         if active { activeCount += 1 }
     }
 
-    /// Sorts once after loading; lookups halve the range from then on.
-    mutating func finishLoading() {
+    /// Sorts once after loading, then marks the parents; lookups halve the range from then on.
+    mutating func finishLoading(parents: [SKUFingerprint] = []) {
         if !sorted { slots.sort { $0.key < $1.key } }
         sorted = true
+        for parent in parents {
+            if let position = position(of: parent) { slots[position].isParent = true }
+        }
     }
 
-    func entry(for sku: String) -> Entry? {
+    func entry(for sku: String) -> Entry? { entry(for: SKUFingerprint(sku)) }
+
+    func entry(for key: SKUFingerprint) -> Entry? {
+        guard let position = position(of: key) else { return nil }
+        let slot = slots[position]
+        return Entry(
+            hash: RecordHash(high: slot.hash, low: 0),
+            modified: slot.modifiedMinutes == Int32.min ? Int64.min : Int64(slot.modifiedMinutes) * 60,
+            active: slot.active, variantLevel: slot.variantLevel, isParent: slot.isParent)
+    }
+
+    private func position(of key: SKUFingerprint) -> Int? {
         precondition(sorted, "finishLoading() must be called before lookups")
-        let key = SKUFingerprint(sku)
         var low = 0, high = slots.count
         while low < high {
             let middle = (low + high) / 2
             if slots[middle].key < key { low = middle + 1 } else { high = middle }
         }
         guard low < slots.count, slots[low].key == key else { return nil }
-        let slot = slots[low]
-        return Entry(
-            hash: RecordHash(high: slot.hash, low: 0),
-            modified: slot.modifiedMinutes == Int32.min ? Int64.min : Int64(slot.modifiedMinutes) * 60,
-            active: slot.active)
+        return low
     }
 
     /// Whether `hash` is the published record's hash (compared on the bits the catalogue keeps).

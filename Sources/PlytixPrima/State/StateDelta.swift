@@ -17,9 +17,11 @@ struct RunRecord: Sendable, Codable {
 /// only once the run is published: state never runs ahead of the outbox. A delta whose run was
 /// published but not committed (a crash in between) is applied at the next start.
 ///
-/// Records: `H` header (the run), `U` upsert a published item, `D` discontinue a SKU, `R` open a
-/// reject, `C` close a SKU's rejects, `E` end with the run's final counts (a delta without it is
-/// incomplete and never applied).
+/// Records: `H` header (the run), `V` upsert a published item with its parent and family level
+/// (`U`: the same without them, as earlier versions wrote), `D` discontinue a SKU, `K` a kit's
+/// published component set, `X` a former kit's set removed, `R` open a reject, `C` close a SKU's
+/// rejects, `E` end with the run's final counts (a delta without it is incomplete and never
+/// applied).
 final class StateDeltaWriter {
     let file: BinaryRecordWriter
     var path: String { file.path }
@@ -31,12 +33,29 @@ final class StateDeltaWriter {
         try file.endRecord()
     }
 
-    func upsert(_ row: AcceptedRow, line: [UInt8]) throws(OutputError) {
-        file.putByte(UInt8(ascii: "U"))
+    func upsert(_ row: AcceptedRow, line: [UInt8], variantLevel: Int = 0) throws(OutputError) {
+        file.putByte(UInt8(ascii: "V"))
         file.putString(row.sku)
         file.putBytes(row.hash.bytes)
         file.putBytes(line)
         file.putInt(row.modified.map { Int($0) } ?? Int.min)
+        file.putString(row.parent)
+        file.putInt(variantLevel)
+        try file.endRecord()
+    }
+
+    /// A kit's component set as published (`A#2,B#1`).
+    func publishKit(sku: String, components: String) throws(OutputError) {
+        file.putByte(UInt8(ascii: "K"))
+        file.putString(sku)
+        file.putString(components)
+        try file.endRecord()
+    }
+
+    /// A product that is no longer a kit: its bill of materials was removed.
+    func clearKit(sku: String) throws(OutputError) {
+        file.putByte(UInt8(ascii: "X"))
+        file.putString(sku)
         try file.endRecord()
     }
 
@@ -69,7 +88,9 @@ final class StateDeltaWriter {
 
 /// One record of a delta after its header.
 enum StateDeltaEntry {
-    case upsert(sku: String, hash: [UInt8], line: [UInt8], modified: Int64?)
+    case upsert(sku: String, hash: [UInt8], line: [UInt8], modified: Int64?, parent: String?, variantLevel: Int)
+    case publishKit(sku: String, components: String)
+    case clearKit(sku: String)
     case discontinue(sku: String)
     case openReject(sku: String, rule: String)
     case closeRejects(sku: String)
@@ -96,7 +117,15 @@ final class StateDeltaReader {
         switch kind {
         case UInt8(ascii: "U"):
             let sku = try file.string(), hash = try file.bytes(), line = try file.bytes(), modified = try file.int()
-            return .upsert(sku: sku, hash: hash, line: line, modified: modified == Int.min ? nil : Int64(modified))
+            return .upsert(sku: sku, hash: hash, line: line, modified: modified == Int.min ? nil : Int64(modified), parent: nil, variantLevel: 0)
+        case UInt8(ascii: "V"):
+            let sku = try file.string(), hash = try file.bytes(), line = try file.bytes(), modified = try file.int()
+            let parent = try file.string(), level = try file.int()
+            return .upsert(
+                sku: sku, hash: hash, line: line, modified: modified == Int.min ? nil : Int64(modified),
+                parent: parent.isEmpty ? nil : parent, variantLevel: level)
+        case UInt8(ascii: "K"): return .publishKit(sku: try file.string(), components: try file.string())
+        case UInt8(ascii: "X"): return .clearKit(sku: try file.string())
         case UInt8(ascii: "D"): return .discontinue(sku: try file.string())
         case UInt8(ascii: "R"): return .openReject(sku: try file.string(), rule: try file.string())
         case UInt8(ascii: "C"): return .closeRejects(sku: try file.string())
@@ -141,11 +170,17 @@ extension StateStore {
                 return
             }
             let upsert = try db.cachedStatement(sql: """
-                INSERT INTO published_item (pipeline, sku, record_hash, line, run_id, source_modified, discontinued_run_id)
-                VALUES (?, ?, ?, ?, ?, ?, NULL)
+                INSERT INTO published_item (pipeline, sku, record_hash, line, run_id, source_modified, discontinued_run_id, parent_sku, variant_level)
+                VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)
                 ON CONFLICT (pipeline, sku) DO UPDATE SET record_hash = excluded.record_hash, line = excluded.line,
-                    run_id = excluded.run_id, source_modified = excluded.source_modified, discontinued_run_id = NULL
+                    run_id = excluded.run_id, source_modified = excluded.source_modified, discontinued_run_id = NULL,
+                    parent_sku = excluded.parent_sku, variant_level = excluded.variant_level
                 """)
+            let publishKit = try db.cachedStatement(sql: """
+                INSERT INTO published_kit (pipeline, sku, components, run_id) VALUES (?, ?, ?, ?)
+                ON CONFLICT (pipeline, sku) DO UPDATE SET components = excluded.components, run_id = excluded.run_id
+                """)
+            let clearKit = try db.cachedStatement(sql: "DELETE FROM published_kit WHERE pipeline = ? AND sku = ?")
             let discontinue = try db.cachedStatement(sql: "UPDATE published_item SET discontinued_run_id = ? WHERE pipeline = ? AND sku = ?")
             let openReject = try db.cachedStatement(sql: """
                 INSERT INTO open_reject (pipeline, sku, rule, first_run, last_run) VALUES (?, ?, ?, ?, ?)
@@ -156,8 +191,12 @@ extension StateStore {
             var complete = false
             while let entry = try reader.next() {
                 switch entry {
-                case .upsert(let sku, let hash, let line, let modified):
-                    try upsert.execute(arguments: [run.pipeline, sku, Data(hash), Data(line), run.runID, modified])
+                case .upsert(let sku, let hash, let line, let modified, let parent, let level):
+                    try upsert.execute(arguments: [run.pipeline, sku, Data(hash), Data(line), run.runID, modified, parent, level])
+                case .publishKit(let sku, let components):
+                    try publishKit.execute(arguments: [run.pipeline, sku, components, run.runID])
+                case .clearKit(let sku):
+                    try clearKit.execute(arguments: [run.pipeline, sku])
                 case .discontinue(let sku):
                     try discontinue.execute(arguments: [run.runID, run.pipeline, sku])
                 case .openReject(let sku, let rule):

@@ -138,6 +138,21 @@ public final class StateStore: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        // Variants and kits: a published item's parent and family level, and each kit's
+        // published component set (so an unchanged kit is not re-sent).
+        migrator.registerMigration("v2-relationships") { db in
+            try db.execute(sql: """
+                ALTER TABLE published_item ADD COLUMN parent_sku TEXT;
+                ALTER TABLE published_item ADD COLUMN variant_level INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE IF NOT EXISTS published_kit (
+                    pipeline TEXT NOT NULL,
+                    sku TEXT NOT NULL,
+                    components TEXT NOT NULL,
+                    run_id TEXT NOT NULL,
+                    PRIMARY KEY (pipeline, sku)
+                ) WITHOUT ROWID;
+                """)
+        }
         FinanceSchema.register(in: &migrator)
         return migrator
     }
@@ -149,16 +164,44 @@ public final class StateStore: Sendable {
         try pool.read { db in
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM published_item WHERE pipeline = ?", arguments: [pipeline]) ?? 0
             var catalogue = KnownCatalogue(expectedCount: count)
-            let rows = try Row.fetchCursor(db, sql: "SELECT sku, record_hash, source_modified, discontinued_run_id IS NULL FROM published_item WHERE pipeline = ?", arguments: [pipeline])
+            var parents: [SKUFingerprint] = []
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT sku, record_hash, source_modified, discontinued_run_id IS NULL, parent_sku, variant_level
+                FROM published_item WHERE pipeline = ?
+                """, arguments: [pipeline])
             while let row = try rows.next() {
                 let sku: String = row[0]
                 let hash: Data = row[1]
                 let modified: Int64? = row[2]
                 let active: Bool = row[3]
-                catalogue.insert(sku: sku, hash: RecordHash(data: hash), modified: modified, active: active)
+                let parent: String? = row[4]
+                let level: Int = row[5]
+                catalogue.insert(sku: sku, hash: RecordHash(data: hash), modified: modified, active: active, variantLevel: UInt8(clamping: level))
+                if active, let parent, !parent.isEmpty { parents.append(SKUFingerprint(parent)) }
             }
-            catalogue.finishLoading()
+            catalogue.finishLoading(parents: parents)
             return catalogue
+        }
+    }
+
+    /// Each published kit's component set, as a fingerprint of its canonical text (`A#2,B#1`).
+    func publishedKits(pipeline: String) throws -> [SKUFingerprint: SKUFingerprint] {
+        try pool.read { db in
+            var kits: [SKUFingerprint: SKUFingerprint] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT sku, components FROM published_kit WHERE pipeline = ?", arguments: [pipeline])
+            while let row = try rows.next() {
+                let sku: String = row[0]
+                let components: String = row[1]
+                kits[SKUFingerprint(sku)] = SKUFingerprint(components)
+            }
+            return kits
+        }
+    }
+
+    /// The component set last published for a kit (`A#2,B#1`), if any.
+    func publishedKitComponents(pipeline: String, sku: String) throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT components FROM published_kit WHERE pipeline = ? AND sku = ?", arguments: [pipeline, sku])
         }
     }
 

@@ -3,11 +3,17 @@ public struct ItemMasterRecord: Sendable, Equatable {
     public var line: Int
     public var sku: String
     public var values: [String]
+    /// The parent SKU of a variant (the `variant_of` column), empty for other products.
+    public var parent: String
+    /// A kit's components in export order; empty for other products.
+    public var components: [KitComponent]
 
-    public init(line: Int, sku: String, values: [String]) {
+    public init(line: Int, sku: String, values: [String], parent: String = "", components: [KitComponent] = []) {
         self.line = line
         self.sku = sku
         self.values = values
+        self.parent = parent
+        self.components = components
     }
 }
 
@@ -27,6 +33,9 @@ public struct ItemMasterMapper: Sendable {
     private let plans: [ColumnPlan]
     private let fieldNames: [String]
     private let salesReady: Set<String>
+    private let variantOfColumn: Int?
+    private let kitColumn: Int?
+    private let kitContents: KitContentsParser
 
     public init(config: PipelineConfig, format: InputFormat) {
         self.config = config
@@ -42,6 +51,16 @@ public struct ItemMasterMapper: Sendable {
                 output: config.output)
         }
         self.salesReady = Set(config.status.salesReady.map { $0.lowercased() })
+        self.variantOfColumn = config.variantOfColumnIndex
+        self.kitColumn = config.itemTypeColumnIndex
+        self.kitContents = KitContentsParser(input: config.input)
+    }
+
+    /// The parent a row names (`Variant of`), whatever its status: a product that any row names
+    /// as its parent is a style in Prima.
+    public func namedParent(of row: SourceRow) -> String {
+        guard let column = variantOfColumn, let field = layout.columnFields[column] else { return "" }
+        return TextCleaning.trim(row.values[field] ?? "")
     }
 
     /// The export's modification time of the row's product, when the pipeline reads one.
@@ -75,8 +94,30 @@ public struct ItemMasterMapper: Sendable {
                 values.append("")
             }
         }
+        let parent = variantOfColumn.map { values[$0] } ?? ""
+        if !parent.isEmpty && parent == sku {
+            reasons.append(relationshipReason(row: row, sku: sku, column: variantOfColumn!, rule: VariantCycleRule.code, reason: VariantCycleRule.selfReason(variant: sku)))
+        }
+        var components: [KitComponent] = []
+        if let column = kitColumn, let field = layout.columnFields[column] {
+            let contents = TextCleaning.trim(row.values[field] ?? "")
+            if !contents.isEmpty {
+                let parsed = kitContents.parse(contents, kit: sku)
+                components = parsed.components
+                for problem in parsed.problems {
+                    reasons.append(relationshipReason(row: row, sku: sku, column: column, rule: problem.rule, reason: problem.reason))
+                }
+            }
+        }
         guard reasons.isEmpty else { return .rejected(reasons) }
-        return .accepted(ItemMasterRecord(line: row.line, sku: sku, values: values))
+        return .accepted(ItemMasterRecord(line: row.line, sku: sku, values: values, parent: parent, components: components))
+    }
+
+    private func relationshipReason(row: SourceRow, sku: String, column: Int, rule: RuleCode, reason: String) -> RejectReason {
+        let field = layout.columnFields[column]!
+        return RejectReason(
+            line: row.line, sku: sku, field: fieldNames[field], value: row.values[field] ?? "", rule: rule, reason: reason,
+            primaColumn: config.columns[column].header)
     }
 }
 
@@ -128,7 +169,8 @@ final class ColumnPlan: Sendable {
             return .success("A")
         case .constant(let value):
             return .success(value)
-        case .itemType(_, let kit, let stock):
+        case .itemType(_, let kit, _, let stock):
+            // A parent of variants becomes a style in the relationship stage, which sees every row.
             let relationship = fieldIndex.flatMap { row.values[$0] }.map(TextCleaning.trim) ?? ""
             return .success(relationship.isEmpty ? stock : kit)
         case .field:

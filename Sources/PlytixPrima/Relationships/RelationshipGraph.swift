@@ -1,0 +1,28 @@
+/// The run's relationships as the first pass finds them, by SKU fingerprint: which parent each
+/// accepted variant names, which components each accepted kit lists, and every SKU that any row
+/// names as a parent. Only edges are kept, never records, so memory follows the number of
+/// variants and kit lines, not the size of the export.
+struct RelationshipGraph {
+    private(set) var parentOf: [SKUFingerprint: SKUFingerprint] = [:]
+    private(set) var componentsOf: [SKUFingerprint: [SKUFingerprint]] = [:]
+    /// Named as `Variant of` by a row of any status: in Prima such a product is a style.
+    private(set) var namedParents: Set<SKUFingerprint> = []
+
+    mutating func noteNamedParent(_ parent: String) {
+        guard !parent.isEmpty else { return }
+        namedParents.insert(SKUFingerprint(parent))
+    }
+
+    mutating func noteAccepted(_ row: AcceptedRow) {
+        let key = SKUFingerprint(row.sku)
+        if !row.parent.isEmpty {
+            let parent = SKUFingerprint(row.parent)
+            parentOf[key] = parent
+            namedParents.insert(parent)
+        }
+        if !row.components.isEmpty { componentsOf[key] = row.components.map { SKUFingerprint($0.sku) } }
+    }
+
+    /// Whether the run has any relationship to resolve.
+    var isEmpty: Bool { parentOf.isEmpty && componentsOf.isEmpty && namedParents.isEmpty }
+}

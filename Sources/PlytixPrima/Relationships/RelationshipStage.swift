@@ -1,0 +1,159 @@
+/// The relationship stage as pass 2 applies it to each accepted row: refuse what the plan holds
+/// back (with a reason per rule), turn parents into styles, place the row in import order and
+/// send each new or changed kit's bill of materials.
+final class RelationshipStage {
+    private let config: PipelineConfig
+    private let plan: RelationshipPlan
+    /// Each published kit's component set (fingerprint of `A#2,B#1`), from the state store.
+    private let publishedKits: [SKUFingerprint: SKUFingerprint]
+    private let variantField: String
+    private let kitField: String
+    private let variantColumn: String
+    private let kitColumn: String
+    /// The item-type cell as a stock item and as a style, as the encoder writes them.
+    private let stockCell: [UInt8]
+    private let styleCell: [UInt8]
+    private var counts = RelationshipReport()
+
+    init(
+        config: PipelineConfig, format: InputFormat, layout: InputLayout, plan: RelationshipPlan,
+        publishedKits: [SKUFingerprint: SKUFingerprint], encoder: CSVLineEncoder
+    ) {
+        self.config = config
+        self.plan = plan
+        self.publishedKits = publishedKits
+        func fieldName(_ column: Int?) -> String {
+            guard let column, let field = layout.columnFields[column] else { return "" }
+            return format == .xml ? layout.fields[field].xml : layout.fields[field].csv
+        }
+        variantField = fieldName(config.variantOfColumnIndex)
+        kitField = fieldName(config.itemTypeColumnIndex)
+        variantColumn = config.variantOfColumnIndex.map { config.columns[$0].header } ?? ""
+        kitColumn = config.itemTypeColumnIndex.map { config.columns[$0].header } ?? ""
+        if let column = config.itemTypeColumnIndex, case .itemType(_, _, let style, let stock) = config.columns[column].value {
+            stockCell = encoder.cell(stock)
+            styleCell = encoder.cell(style)
+        } else {
+            stockCell = []
+            styleCell = []
+        }
+    }
+
+    /// Why the row cannot go to Prima because of what it references; empty when it can.
+    func refusals(of row: AcceptedRow) -> [RejectReason] {
+        guard !row.parent.isEmpty || !row.components.isEmpty, let verdict = plan.verdict(of: row.sku), !verdict.failures.isEmpty else {
+            return []
+        }
+        let failures = verdict.failures
+        var reasons: [RejectReason] = []
+        func variantReason(_ rule: RuleCode, _ text: String) {
+            reasons.append(RejectReason(
+                line: row.line, sku: row.sku, field: variantField, value: row.parent, rule: rule, reason: text, primaColumn: variantColumn))
+        }
+        func kitReason(_ rule: RuleCode, _ text: String) {
+            reasons.append(RejectReason(
+                line: row.line, sku: row.sku, field: kitField, value: row.components.canonicalText, rule: rule, reason: text,
+                primaColumn: kitColumn))
+        }
+        if failures.contains(.variantCycle) {
+            variantReason(VariantCycleRule.code, VariantCycleRule.loopReason(variant: row.sku, parent: row.parent))
+        }
+        if failures.contains(.unknownParent) {
+            let why: String
+            if case .unknown(let text) = plan.standing(of: row.parent) { why = text } else { why = "it is not available" }
+            variantReason(UnknownParentRule.code, UnknownParentRule.reason(variant: row.sku, parent: row.parent, why: why))
+        }
+        if failures.contains(.parentRejected) {
+            variantReason(ParentRejectedRule.code, ParentRejectedRule.reason(variant: row.sku, parent: row.parent))
+        }
+        if failures.contains(.variantTooDeep) {
+            variantReason(VariantTooDeepRule.code, VariantTooDeepRule.reason(
+                variant: row.sku, parent: row.parent, levels: Int(verdict.variantLevel) + 1, limit: config.relationships.maxVariantLevels))
+        }
+        if failures.contains(.bomCycle) {
+            let through = row.components.first { plan.verdict(of: $0.sku)?.failures.contains(.bomCycle) == true }?.sku ?? row.sku
+            kitReason(BOMCycleRule.code, BOMCycleRule.nestedReason(kit: row.sku, through: through))
+        }
+        if failures.contains(.unknownComponent) {
+            let missing = row.components.compactMap { component -> (sku: String, why: String)? in
+                if case .unknown(let why) = plan.standing(of: component.sku) { return (component.sku, why) }
+                return nil
+            }
+            kitReason(UnknownComponentRule.code, UnknownComponentRule.reason(kit: row.sku, missing: missing))
+        }
+        if failures.contains(.componentRejected) {
+            let rejected = row.components.map(\.sku).filter { plan.standing(of: $0) == .rejectedHere }
+            kitReason(ComponentRejectedRule.code, ComponentRejectedRule.reason(kit: row.sku, rejected: rejected))
+        }
+        if failures.contains(.bomTooDeep) {
+            kitReason(BOMTooDeepRule.code, BOMTooDeepRule.reason(
+                kit: row.sku, levels: Int(verdict.kitLevels), limit: config.relationships.maxKitLevels))
+        }
+        return reasons
+    }
+
+    /// Applies the stage to a row that goes on: a parent of variants becomes a style (a kit
+    /// stays a kit), and the row is counted.
+    func prepare(_ row: inout AcceptedRow) {
+        if !row.parent.isEmpty { counts.variants += 1 }
+        if !row.components.isEmpty { counts.kits += 1 }
+        guard row.components.isEmpty, !stockCell.isEmpty, let offset = row.itemTypeOffset, plan.isParent(row.sku) else { return }
+        let end = offset + stockCell.count
+        guard end <= row.encoded.count, row.encoded[offset..<end].elementsEqual(stockCell) else { return }
+        row.encoded.replaceSubrange(offset..<end, with: styleCell)
+        if let action = row.actionOffset, action > offset { row.actionOffset = action + styleCell.count - stockCell.count }
+        row.hash = RecordHash(line: row.encoded)
+        counts.styles += 1
+    }
+
+    func placement(of row: AcceptedRow) -> ImportPlacement {
+        guard !row.parent.isEmpty || !row.components.isEmpty || plan.isParent(row.sku) else { return .first }
+        return plan.placement(of: row.sku)
+    }
+
+    func variantLevel(of row: AcceptedRow) -> Int {
+        row.parent.isEmpty ? 0 : Int(plan.verdict(of: row.sku)?.variantLevel ?? 1)
+    }
+
+    /// A kit new to Prima is added, a kit whose components changed is replaced whole, and a
+    /// former kit's bill of materials is removed; an unchanged set is not sent again.
+    func sendBillOfMaterials(of row: AcceptedRow, to bom: BillOfMaterialsWriter, delta: StateDeltaWriter?) throws(OutputError) {
+        let published = publishedKits[SKUFingerprint(row.sku)]
+        if row.components.isEmpty {
+            guard published != nil else { return }
+            try bom.write(kit: row.sku, components: [], action: .remove)
+            try delta?.clearKit(sku: row.sku)
+            return
+        }
+        let contents = row.components.canonicalText
+        guard published != SKUFingerprint(contents) else { return }
+        try bom.write(kit: row.sku, components: row.components, action: published == nil ? .add : .replace)
+        try delta?.publishKit(sku: row.sku, components: contents)
+    }
+
+    func report(bom: BillOfMaterialsWriter) -> RelationshipReport {
+        var report = counts
+        report.kitsAdded = bom.kitsAdded
+        report.kitsReplaced = bom.kitsReplaced
+        report.kitsRemoved = bom.kitsRemoved
+        report.bomLines = bom.lines
+        return report
+    }
+}
+
+/// `report.json` → `relationships`: accepted variants, styles and kits, and what the
+/// bill-of-materials files carry.
+struct RelationshipReport: Encodable, Equatable {
+    var variants = 0
+    var styles = 0
+    var kits = 0
+    var kitsAdded = 0
+    var kitsReplaced = 0
+    var kitsRemoved = 0
+    var bomLines = 0
+
+    enum CodingKeys: String, CodingKey {
+        case variants, styles, kits, kitsAdded = "kits_added", kitsReplaced = "kits_replaced", kitsRemoved = "kits_removed"
+        case bomLines = "bom_lines"
+    }
+}
