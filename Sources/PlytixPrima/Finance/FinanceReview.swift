@@ -48,8 +48,12 @@ final class FinanceReview {
         guard let writer, row.finance.count == settings.plytixFields.count else { return }
         let fingerprint = SKUFingerprint(row.sku)
         var stillOpen: UInt64 = 0
+        // Topics decided this row: compared with a snapshot, or carrying no value any more.
+        var judged: UInt64 = 0
+        let vatBit = UInt64(1) << UInt64(settings.prices.count)
         for (index, mapping) in settings.prices.enumerated() {
             let raw = row.finance[index]
+            if raw.isEmpty || prices != nil { judged |= 1 << UInt64(index) }
             guard !raw.isEmpty, let prices else { continue }
             section.valuesCompared += 1
             var item = FinanceDiscrepancy(sku: row.sku, priceList: mapping.priceList, plytixValue: raw, reason: .priceDiffers, line: row.line)
@@ -71,6 +75,7 @@ final class FinanceReview {
             if let rounded { item.difference = DecimalAmount(units: rounded.units - prima.units, scale: prima.scale).description }
             try record(item, bit: index, writer: writer, delta: delta, stillOpen: &stillOpen)
         }
+        if settings.vat != nil, let raw = row.finance.last, raw.isEmpty || prices != nil || vatCodes != nil { judged |= vatBit }
         if settings.vat != nil, let raw = row.finance.last, !raw.isEmpty, prices != nil || vatCodes != nil {
             section.valuesCompared += 1
             let primaVAT = prices?.vatCode(of: fingerprint)
@@ -84,14 +89,15 @@ final class FinanceReview {
         }
         // What was open for this item and is not any more (agreement, or no value now) closes.
         guard let wasOpen = open[fingerprint] else { return }
-        let closing = wasOpen & ~stillOpen
+        let closing = wasOpen & judged & ~stillOpen
         guard closing != 0 else { return }
         for bit in 0...settings.prices.count where closing & (1 << UInt64(bit)) != 0 {
             let list = bit < settings.prices.count ? settings.prices[bit].priceList : ""
             try delta?.finance(.close(sku: row.sku, priceList: list))
             section.closed += 1
         }
-        open[fingerprint] = nil
+        let rest = wasOpen & ~closing
+        open[fingerprint] = rest == 0 ? nil : rest
     }
 
     private func record(
