@@ -27,11 +27,14 @@ struct PriceListSnapshot {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM prima_reference_snapshot WHERE pipeline = ? AND kind = ?", arguments: [pipeline, ReferenceKind.priceList.rawValue]) == true else {
                 return nil
             }
-            var precisionByList: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT price_list, precision FROM prima_price_list WHERE pipeline = ?", arguments: [pipeline]) {
+            var precisionByList: [String: Int] = [:], itemsByList: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT price_list, precision, items FROM prima_price_list WHERE pipeline = ?", arguments: [pipeline]) {
                 precisionByList[row[0]] = row[1]
+                itemsByList[row[0]] = row[2]
             }
             var snapshot = PriceListSnapshot(lists: lists, precisions: lists.map { precisionByList[$0] })
+            // Sized once: growing by doubling would briefly hold twice a million-item index.
+            snapshot.entries.reserveCapacity(lists.reduce(0) { $0 + (itemsByList[$1] ?? 0) })
             var vatIndex: [String: UInt16] = [:]
             for (listIndex, list) in lists.enumerated() {
                 guard let precision = precisionByList[list] else { continue }
