@@ -307,6 +307,31 @@ enum FinanceFixture {
         #expect(root.directory.list("inbox/prima") == ["price-list.csv.part", "prices-2026.csv"])
     }
 
+    @Test func killedBetweenPublishingAnIntakeAndCommittingItTheOldSnapshotStandsAndTheFileLoadsAgain() throws {
+        let root = TempRoot("reference-crash")
+        FinanceFixture.drop(root, "price-list-1.csv", FinanceFixture.priceList([("A-1", "RETAIL", "17.50", "S")]))
+        try #require(try StateFixture.run(root).status == 0)
+        FinanceFixture.drop(root, "price-list-2.csv", FinanceFixture.priceList([("A-1", "RETAIL", "19.99", "S")]))
+        let killed = try StateFixture.run(root, environment: [CrashPoint.environmentVariable: "reference-after-publish"])
+        #expect(killed.signalled && killed.status == SIGKILL, "\(killed.summary)")
+        func snapshotSources() throws -> [String] {
+            try StateStore.open(layout: root.layout).referenceSnapshots(pipeline: DefaultPipeline.name).map(\.source)
+        }
+        // The intake folder is complete, the snapshot untouched, the file still waiting.
+        let intakes = root.directory.list("outbox/prima-reference/\(DefaultPipeline.name)")
+        #expect(intakes.count == 2)
+        for intake in intakes {
+            #expect(root.directory.exists("outbox/prima-reference/\(DefaultPipeline.name)/\(intake)/manifest.json"))
+        }
+        #expect(try snapshotSources() == ["price-list-1.csv"])
+        #expect(root.directory.list("inbox/prima") == ["price-list-2.csv"])
+        // The next run loads it again and compares with it.
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", [:])]))
+        #expect(try snapshotSources() == ["price-list-2.csv"])
+        #expect(FinanceFixture.review(root, run) == [])
+        #expect(root.directory.list("inbox/prima").isEmpty)
+    }
+
     @Test func aReferenceFileTwoPipelinesWouldTakeIsRefused() throws {
         let root = TempRoot("reference-ambiguous")
         root.writePipeline("second", yaml: TempRoot.pipelineYAML.replacingOccurrences(of: "  patterns: [\"*.csv\", \"*.xml\", \"*.csv.gz\", \"*.xml.gz\"]", with: "  patterns: [\"other-*.csv\"]"))

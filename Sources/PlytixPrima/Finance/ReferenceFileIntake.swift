@@ -280,6 +280,7 @@ struct ReferenceFileIntake {
             try RunManifest(runID: intakeID, pipeline: p, createdAt: now(), source: source, files: files, counts: counts).write(to: staging)
             // Published before the snapshot commits: a crash in between loads the file again.
             let target = try publish(staging: staging, intakeID: intakeID)
+            ReferenceCrashPoint.afterPublish.reach()
             return Loaded(folder: target, intakeID: intakeID, rows: kept, rejected: report.counts.rejected)
         }
     }
@@ -354,6 +355,18 @@ struct ReferenceFileIntake {
         }
         try FileSystem.syncDirectory(layout.failed)
         return layout.failed + "/" + targetName
+    }
+}
+
+/// Where a test may kill a reference intake (`PLYTIX_PRIMA_CRASH_AT=reference-after-publish`):
+/// the intake folder is published and the snapshot's transaction not yet committed.
+enum ReferenceCrashPoint: String {
+    case afterPublish = "reference-after-publish"
+
+    static let armed = ProcessInfo.processInfo.environment[CrashPoint.environmentVariable].flatMap(ReferenceCrashPoint.init)
+
+    func reach() {
+        if Self.armed == self { kill(getpid(), SIGKILL) }
     }
 }
 
