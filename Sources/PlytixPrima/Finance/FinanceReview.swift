@@ -29,8 +29,12 @@ final class FinanceReview {
             writer = nil
             return
         }
-        if prices == nil { section.notice = "No Prima price list has been received yet; prices were not compared, VAT codes only against Prima's VAT codes." }
-        if vatCodes == nil { section.notice = "No Prima VAT code list has been received yet; VAT codes were compared with the price list only." }
+        if prices == nil && !settings.prices.isEmpty {
+            section.notice = "No Prima price list has been received yet; prices were not compared, VAT codes only against Prima's VAT codes."
+        }
+        if vatCodes == nil && settings.vat != nil {
+            section.notice = "No Prima VAT code list has been received yet; VAT codes were compared with the price list only."
+        }
         if let prices { section.listsMissingInPrima = zip(lists, prices.precisions).filter { $0.1 == nil }.map(\.0) }
         writer = try FinanceReviewWriter(path: directory + "/" + FinanceReviewWriter.fileName, sourceFile: sourceFile)
         if let store {
