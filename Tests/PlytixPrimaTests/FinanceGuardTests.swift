@@ -211,6 +211,17 @@ enum FinanceFixture {
         #expect(try root.manifest(run).files.map(\.kind) == ["items", "rejects", "report"])
     }
 
+    @Test func withOnlyVATCodesUnknownCodesAreFoundAndTheReportSaysPricesWereNotCompared() throws {
+        let root = TempRoot("finance-vatonly")
+        FinanceFixture.drop(root, "vat-codes.csv", FinanceFixture.standardVATCodes)
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["VAT Code": "Q"]), ("B-2", [:])]))
+        let lines = try #require(FinanceFixture.review(root, run))
+        #expect(lines.map { "\($0["ItemCode"]!) \($0["ReasonCode"]!)" } == ["A-1 vat_unknown"])
+        let finance = try FinanceFixture.financeReport(root, run)
+        #expect((finance["notice"] as? String)?.hasPrefix("No Prima price list has been received yet") == true)
+        #expect(finance["values_compared"] as? Int == 2)
+    }
+
     @Test func aLaterRunThatAgreesClosesTheDiscrepancyInStatus() throws {
         let root = TempRoot("finance-status")
         FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "17.50", "S"), ("B-2", "RETAIL", "19.99", "S")]))
