@@ -41,7 +41,7 @@ if [ -n "$run_dir" ]; then
   echo "Output: $run_dir"
   ls -l "$run_dir"
   echo
-  echo "Prima import files, in manifest order: $(sed -n 's/.*"name" : "\(items-[0-9]*\.csv\)".*/\1/p' "$run_dir/manifest.json" | tr '\n' ' ')"
+  echo "Prima import files, in manifest order: $(sed -n 's/.*"name" : "\(\(items\|bom\|discontinue\)-[0-9]*\.csv\)".*/\1/p' "$run_dir/manifest.json" | tr '\n' ' ')"
   echo "Rejects for operations/finance (opens in Excel): ${run_dir}rejects.csv"
   if [ -f "${run_dir}finance-review.csv" ]; then
     echo "Price and VAT disagreements with Prima for finance (Prima's values stand): ${run_dir}finance-review.csv ($(($(wc -l < "${run_dir}finance-review.csv") - 1)) line(s)), e.g.:"

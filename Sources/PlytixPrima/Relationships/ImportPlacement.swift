@@ -10,7 +10,7 @@ struct ImportPlacement: Hashable, Comparable, Sendable {
 
     var group: Group
     /// Within a group: one more than the deepest referenced item of the same group.
-    var level: UInt16
+    var level: UInt8
 
     static let first = ImportPlacement(group: .standalone, level: 0)
 

@@ -46,7 +46,7 @@ struct RelationshipPlan {
 
     /// Deepest import placement a chain of references may reach; past it the kit is refused, so
     /// the number of sequencing buckets stays small whatever the export holds.
-    static let maxPlacementLevel: UInt16 = 32
+    static let maxPlacementLevel: UInt8 = 32
 
     init(index: SKUIndex, graph: RelationshipGraph, catalogue: KnownCatalogue?, fullExport: Bool, settings: RelationshipSettings) {
         self.index = index

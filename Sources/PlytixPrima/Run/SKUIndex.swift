@@ -14,9 +14,11 @@ enum RowStanding: UInt8 {
 /// SKUs are kept as 128-bit fingerprints, not strings, so a million-product export costs tens
 /// of megabytes, not hundreds. (Two different SKUs colliding in 128 bits is not a practical risk.)
 struct SKUIndex {
+    /// Eight bytes, so a million SKUs stay a few tens of megabytes.
     struct Entry {
-        var count: UInt32
         var firstLine: UInt32
+        /// Occurrences, saturating at 65,535 (only "more than one" matters).
+        var count: UInt16
         var standing: RowStanding
 
         /// Occurs more than once: every occurrence is rejected as a duplicate.
@@ -29,10 +31,10 @@ struct SKUIndex {
         guard !sku.isEmpty else { return }
         let key = SKUFingerprint(sku)
         if var entry = entries[key] {
-            entry.count &+= 1
+            if entry.count < UInt16.max { entry.count += 1 }
             entries[key] = entry
         } else {
-            entries[key] = Entry(count: 1, firstLine: UInt32(clamping: line), standing: standing)
+            entries[key] = Entry(firstLine: UInt32(clamping: line), count: 1, standing: standing)
         }
     }
 
