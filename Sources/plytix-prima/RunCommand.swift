@@ -66,7 +66,7 @@ struct RunCommand: ParsableCommand {
         for name in result.unmatched {
             print(OneLine.text("\(name): ignored, no pipeline's patterns match it"))
         }
-        if result.outcomes.isEmpty && result.settling.isEmpty && result.blockedByHeldRun.isEmpty {
+        if result.outcomes.isEmpty && result.references.isEmpty && result.settling.isEmpty && result.blockedByHeldRun.isEmpty {
             print("Nothing to do: no ready file in \(layout.inbox).")
         }
         throw ExitCode(result.exitCode)

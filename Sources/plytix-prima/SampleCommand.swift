@@ -22,6 +22,9 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .customLong("variant-rate"), help: "Share of rows that are variants.") var variantRate: Double = 0.30
     @Option(name: .customLong("description-bytes"), help: "Approximate size of each HTML description.") var descriptionBytes: Int = 1200
     @Option(help: ArgumentHelp("Where to write the export.", valueName: "FILE")) var out: String
+    @Option(name: .customLong("prima-reference"), help: ArgumentHelp(
+        "Also write a Prima price list and VAT codes that fit the export (a few prices and VAT codes disagree on purpose) into this folder.",
+        valueName: "DIR")) var primaReference: String?
 
     func validate() throws {
         guard rows >= 0 else { throw ValidationError("--rows must be 0 or more") }
@@ -45,6 +48,11 @@ struct SampleCommand: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            if let primaReference {
+                let reference = try SamplePrimaReference.write(fromExport: out, into: primaReference)
+                // On standard error: standard output stays the export's summary, one JSON document.
+                FileHandle.standardError.write(Data("Prima reference files in \(primaReference): ".utf8) + (try encoder.encode(reference)) + Data([10]))
+            }
         } catch {
             Console.error("error: \(error)")
             throw ExitCode(ExitStatus.failure)

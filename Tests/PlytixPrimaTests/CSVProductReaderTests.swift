@@ -172,8 +172,8 @@ enum MiniExport {
         export.add("B-2")
         let reading = readProducts(export.bytes, reads)
         #expect(reading.fault == nil)
-        // In layout order; Price is not a pipeline field, so it is not reported.
-        #expect(reading.absentFields == ["Variant of", "Bundle Contents", "Colour", "Thumbnail"])
+        // In layout order; Price is read for the finance review only, so it comes last.
+        #expect(reading.absentFields == ["Variant of", "Bundle Contents", "Colour", "Thumbnail", "Price"])
         #expect(reading.values("Colour") == [nil, nil])
         #expect(reading.values("Thumbnail") == [nil, nil])
         #expect(reading.values("Brand") == ["Acme", "Acme"])

@@ -91,9 +91,12 @@ enum MapperFixture {
         #expect(MapperFixture.expectedValues.count == MapperFixture.config.columns.count)
     }
 
-    @Test func priceAndVATAreNeverRead() {
+    /// Price and VAT are read for the finance review only (issue 5): no output column reads them.
+    @Test func priceAndVATAreNeverWritten() {
         let layout = MapperFixture.mapper.layout
-        #expect(!layout.csvNames.contains("Price") && !layout.csvNames.contains("VAT Code"))
+        let columnFields = Set(layout.columnFields.compactMap { $0 }.map { layout.csvNames[$0] })
+        #expect(!columnFields.contains("Price") && !columnFields.contains("VAT Code"))
+        #expect(layout.financeFields.map { layout.csvNames[$0] } == ["Price", "VAT Code"])
         #expect(!MapperFixture.headers.contains { $0.lowercased().contains("price") || $0.lowercased().contains("vat") })
         let values = MapperFixture.values(MapperFixture.mapper.map(MapperFixture.row())) ?? []
         #expect(!values.contains(ExportBuilder.validProduct("PIL-1")["Price"]!))

@@ -178,6 +178,32 @@ relationships:
     line_number_step: 10        # LineNo 10, 20, 30…
     rows_per_chunk: 5000        # a kit's lines never straddle two files
 
+finance:
+  # Prima owns every price, cost and VAT code: an output column whose header or source is one of
+  # these names (or a price/VAT source below) is refused when the pipeline loads. No flag forces it.
+  prima_owned: [Price, Prices, Trade Price, Retail Price, Sale Price, Cost, Cost Price, Unit Cost, Standard Cost, VAT, VAT Code, VATCode, Tax Code, TaxCode, PriceList]
+  # Plytix price columns, each compared with one Prima price list (never written), e.g. also
+  #   - { source: Trade Price, xml: trade_price, price_list: TRADE }
+  prices:
+    - source: Price
+      xml: price
+      price_list: RETAIL
+  # The Plytix VAT column, compared with Prima's item VAT code and Prima's VAT codes.
+  vat:
+    source: VAT Code
+    xml: vat_code
+  # Prima's own exports, the master data the comparison uses (found in inbox/prima/).
+  reference:
+    folder: prima
+    price_list_patterns: ["price-list*.csv", "price-list*.csv.gz"]
+    vat_code_patterns: ["vat-codes*.csv", "vat-codes*.csv.gz"]
+    # encoding utf-8 or windows-1252; delimiter auto, ",", ";", "|" or tab; decimals "." "," or auto
+    encoding: utf-8
+    delimiter: auto
+    decimal_separator: auto
+    price_list_columns: { item_code: ItemCode, price_list: PriceList, price: Price, vat_code: VATCode }
+    vat_code_columns: { vat_code: VATCode, rate: Rate, description: Description }
+
 output:
   delimiter: ","
   line_ending: crlf             # crlf | lf

@@ -13,6 +13,8 @@ public struct PipelineConfig: Sendable, Equatable {
     public var output: OutputSettings
     public var diff = DiffSettings()
     public var relationships = RelationshipSettings()
+    /// Prima-owned financial data and the finance review (`finance:`).
+    public var finance = FinanceSettings()
 
     /// The output column that identifies a product (Prima's item code, from Plytix's SKU).
     public var keyColumnIndex: Int { columns.firstIndex(where: \.isKey) ?? 0 }

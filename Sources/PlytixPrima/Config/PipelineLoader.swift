@@ -73,6 +73,9 @@ public enum PipelineLoader {
         guard isSafeName(name) else {
             throw ConfigError(file: path, key: "", line: nil, message: "a pipeline name may hold letters, digits, '-', '_' and '.' only")
         }
+        guard name != ReferenceFileIntake.outboxFolder else {
+            throw ConfigError(file: path, key: "", line: nil, message: "'\(name)' is the outbox folder of Prima reference intakes; name the pipeline otherwise")
+        }
         let document = ConfigNode(node: root, path: "", file: path)
         return try PipelineParser(file: path).parse(document, name: name)
     }
@@ -193,7 +196,7 @@ private struct PipelineParser {
     let file: String
 
     func parse(_ document: ConfigNode, name: String) throws(ConfigError) -> PipelineConfig {
-        let top = try document.mapping(allowed: ["version", "description", "input", "status", "columns", "output", "diff", "relationships"])
+        let top = try document.mapping(allowed: ["version", "description", "input", "status", "columns", "output", "diff", "relationships", "finance"])
         if let version = top["version"], try version.string() != "1" {
             throw version.error("only version 1 is understood by this plytix-prima")
         }
@@ -208,6 +211,9 @@ private struct PipelineParser {
         if let diff = top["diff"] { config.diff = try parseDiff(diff) }
         if let relationships = top["relationships"] { config.relationships = try parseRelationships(relationships) }
         try checkRelationships(config, columns: columnsNode)
+        if let finance = top["finance"] { config.finance = try FinanceSectionParser.parse(finance) }
+        try FinanceSectionParser.refuseOwnedColumns(config.columns, items: try columnsNode.items(), finance: config.finance)
+        try FinanceSectionParser.refuseOwnedBOMHeaders(config.relationships.bom.headers, relationships: top["relationships"], finance: config.finance)
         return config
     }
 

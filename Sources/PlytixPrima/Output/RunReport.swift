@@ -28,6 +28,8 @@ struct RunReport: Encodable {
     /// Why the mass-change guard held the run, if it did.
     var heldReason: String?
     var files: [OutputFile]
+    /// The finance guard's comparison with Prima's snapshot (pipelines that map prices or VAT).
+    var finance: FinanceReportSection? = nil
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", pipeline, source, format, compressed, delimiter
@@ -35,7 +37,7 @@ struct RunReport: Encodable {
         case firstPassSeconds = "read_and_validate_seconds"
         case counts, rejectsByRule = "rejects_by_rule", skippedByStatus = "skipped_by_status"
         case unexpectedStatuses = "unexpected_statuses", absentFields = "absent_fields", distinctSKUs = "distinct_skus", files
-        case diff, relationships, heldReason = "held_reason"
+        case diff, relationships, heldReason = "held_reason", finance
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -60,6 +62,7 @@ struct RunReport: Encodable {
         try container.encode(relationships, forKey: .relationships)
         try container.encodeIfPresent(heldReason, forKey: .heldReason)
         try container.encode(files, forKey: .files)
+        try container.encodeIfPresent(finance, forKey: .finance)
     }
 
     func write(to directory: String) throws(OutputError) -> OutputFile {

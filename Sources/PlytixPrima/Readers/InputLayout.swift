@@ -11,6 +11,13 @@ public struct InputLayout: Sendable, Equatable {
     public let lastModifiedField: Int?
     /// Per output column, the index of the field it reads (value or relationship), if any.
     public let columnFields: [Int?]
+    /// The fields the finance review compares with Prima (prices, then VAT), never written.
+    public let financeFields: [Int]
+    /// Fields only the finance review reads: a header that has one twice leaves it unread
+    /// (listed as absent) instead of quarantining the export, as an ignored column would be.
+    public var reviewOnlyFields: Set<Int> {
+        Set(financeFields).subtracting(columnFields.compactMap { $0 }).subtracting([keyField, statusField]).subtracting(lastModifiedField.map { [$0] } ?? [])
+    }
 
     public init(config: PipelineConfig) {
         var fields: [FieldSource] = []
@@ -37,6 +44,7 @@ public struct InputLayout: Sendable, Equatable {
                 columnFields.append(nil)
             }
         }
+        self.financeFields = config.finance.plytixFields.map { index(of: $0) }
         self.fields = fields
         self.requiredFields = required
         self.keyField = keyField

@@ -132,11 +132,13 @@ final class FirstPassPipeline: Sendable {
                 var line: [UInt8] = []
                 line.reserveCapacity(2048)
                 let (actionOffset, itemTypeOffset) = encoder.append(record.values, to: &line, marking: actionColumn, and: itemTypeColumn)
-                return .accepted(AcceptedRow(
+                var accepted = AcceptedRow(
                     line: record.line, sku: record.sku, encoded: line,
                     hash: RecordHash(line: line, components: record.components), actionOffset: actionOffset,
                     modified: mapper.modified(of: row), parent: record.parent, components: record.components,
-                    itemTypeOffset: itemTypeOffset))
+                    itemTypeOffset: itemTypeOffset)
+                accepted.finance = FinanceValues.read(row, layout: mapper.layout)
+                return .accepted(accepted)
             case .rejected(let reasons):
                 return .rejected(reasons, line: row.line, sku: sku, parent: mapper.namedParent(of: row))
             case .skipped(let status):

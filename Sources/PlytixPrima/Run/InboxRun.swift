@@ -53,11 +53,15 @@ public struct InboxRunResult: Sendable {
     public var recovered: [String] = []
     /// Files left in the inbox because their pipeline has a held run (name, pipeline).
     public var blockedByHeldRun: [(name: String, pipeline: String)] = []
+    /// Prima reference files (price lists, VAT codes), taken before the exports.
+    public var references: [ReferenceOutcome] = []
 
     /// 0: all processed; 3: a file was quarantined; 4: a run was held, or files wait behind a held run; 1: another failure.
     public var exitCode: Int32 {
         if outcomes.contains(where: { if case .quarantined = $0.result { true } else { false } }) { return ExitStatus.quarantined }
+        if references.contains(where: { if case .quarantined = $0.result { true } else { false } }) { return ExitStatus.quarantined }
         if outcomes.contains(where: { if case .failed = $0.result { true } else { false } }) { return ExitStatus.failure }
+        if references.contains(where: { if case .failed = $0.result { true } else { false } }) { return ExitStatus.failure }
         if outcomes.contains(where: { if case .held = $0.result { true } else { false } }) { return ExitStatus.held }
         // Files still waiting behind a held run: nothing reaches Prima until someone approves or
         // discards it, so every later `run` keeps saying so (cron and monitoring notice).
@@ -111,6 +115,7 @@ public struct InboxRun: Sendable {
         }
         var result = InboxRunResult()
         let plan = try scan(&result)
+        if let ambiguity = ReferenceIntakes.ambiguity(pipelines: pipelines, layout: layout) { throw InboxError(message: ambiguity) }
         let state: StateStore
         do { state = try StateStore.open(layout: layout) } catch {
             throw InboxError(message: "\(error)")
@@ -123,6 +128,15 @@ public struct InboxRun: Sendable {
         for name in result.recovered { log(OneLine.text("\(name): returned to the inbox from a worker that stopped mid-run")) }
         // Files a dead worker held are back in the inbox: take them in this pass too.
         let ready = result.recovered.isEmpty ? plan : try scan(&result)
+        // Prima's reference files first: the exports of this pass compare with the newest snapshot.
+        for pipeline in pipelines where ReferenceFileIntake.takesReferences(pipeline) {
+            let intake = ReferenceFileIntake(layout: layout, pipeline: pipeline, state: state, workerID: worker.id, now: now)
+            for outcome in intake.ingestReady(gate: gate) {
+                log(outcome.summary)
+                result.references.append(outcome)
+            }
+        }
+        result.unmatched += ReferenceIntakes.unmatched(pipelines: pipelines, layout: layout)
         var held = HeldRuns.pipelines(layout: layout)
         for (index, entry) in ready.enumerated() {
             // Later exports of a pipeline wait behind its held run: state changes apply in export order.

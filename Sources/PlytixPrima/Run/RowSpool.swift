@@ -21,6 +21,9 @@ final class RowSpoolWriter {
             file.putString(component.sku)
             file.putString(component.quantity)
         }
+        // Finance review: the row's Plytix price and VAT values (issue 5).
+        file.putInt(row.finance.count)
+        for value in row.finance { file.putString(value) }
         try file.endRecord()
     }
 
@@ -80,6 +83,9 @@ struct AcceptedRow: Sendable {
     var components: [KitComponent] = []
     /// Byte offset of the item-type cell in `encoded`, so a parent of variants can become a style.
     var itemTypeOffset: Int?
+    /// The Plytix values the finance review compares with Prima (`FinanceSettings.plytixFields`
+    /// order, trimmed, `""` when empty); never written to an import file.
+    var finance: [String] = []
 }
 
 /// Reads a spool back in order.
@@ -100,10 +106,13 @@ final class RowSpoolReader {
             var components: [KitComponent] = []
             components.reserveCapacity(count)
             for _ in 0..<count { components.append(KitComponent(sku: try file.string(), quantity: try file.string())) }
-            return .accepted(AcceptedRow(
+            var row = AcceptedRow(
                 line: line, sku: sku, encoded: encoded, hash: hash, actionOffset: offset < 0 ? nil : offset,
                 modified: modified == Int.min ? nil : Int64(modified), parent: parent, components: components,
-                itemTypeOffset: itemTypeOffset < 0 ? nil : itemTypeOffset))
+                itemTypeOffset: itemTypeOffset < 0 ? nil : itemTypeOffset)
+            let financeCount = try file.int()
+            for _ in 0..<financeCount { row.finance.append(try file.string()) }
+            return .accepted(row)
         case 1:
             let count = try file.int()
             var reasons: [RejectReason] = []

@@ -213,6 +213,8 @@ public struct RunProcessor: Sendable {
             runID: runID, pipeline: config.name, sourceName: source.name, sourceSHA256: source.sha256, status: .published,
             counts: RunCounts(), createdAt: startedAt)
         let delta = try deltaPath.map { path throws(OutputError) in try StateDeltaWriter(path: path, run: record) }
+        // Finance guard: Plytix prices and VAT codes compared with Prima's snapshot, never written.
+        let finance = try FinanceReview(config: config, store: state?.store, directory: directory, sourceFile: source.name)
         var diff = DiffReport()
         var counts = RunCounts()
         var byRule: [String: Int] = [:]
@@ -270,6 +272,7 @@ public struct RunProcessor: Sendable {
                     continue
                 }
                 counts.accepted += 1
+                try finance?.check(row, delta: delta)
                 if state?.openRejectSKUs.contains(row.sku) == true { try delta?.closeRejects(sku: row.sku) }
                 if let known, known.active, KnownCatalogue.matches(known, row.hash) {
                     counts.unchanged += 1
@@ -324,8 +327,9 @@ public struct RunProcessor: Sendable {
         files += try bom.finish()
         files += try discontinued.finish()
         files.append(try rejects.finish())
+        if let review = try finance?.finish() { files.append(review) }
         let heldReason = state.flatMap { massChangeReason(counts: counts, known: $0.catalogue.activeCount) }
-        let report = RunReport(
+        var report = RunReport(
             runID: runID, pipeline: config.name, source: source, format: firstPass.format.rawValue,
             compressed: firstPass.compressed, delimiter: firstPass.delimiter, startedAt: startedAt, finishedAt: Date(),
             firstPassSeconds: firstPass.finishedAt.timeIntervalSince(startedAt),
@@ -333,6 +337,7 @@ public struct RunProcessor: Sendable {
             unexpectedStatuses: unexpectedStatuses(in: skippedByStatus), absentFields: firstPass.absentFields,
             distinctSKUs: firstPass.index.distinctCount, diff: diff, relationships: relationships.report(bom: bom),
             heldReason: heldReason, files: files)
+        report.finance = finance?.section
         let reportFile = try report.write(to: directory)
         files.append(reportFile)
         // Everything the manifest names must be on disk before the manifest says so.

@@ -24,7 +24,7 @@ struct RunRecord: Sendable, Codable {
 /// rejects, `E` end with the run's final counts (a delta without it is incomplete and never
 /// applied).
 final class StateDeltaWriter {
-    private let file: BinaryRecordWriter
+    let file: BinaryRecordWriter
     var path: String { file.path }
 
     init(path: String, run: RunRecord) throws(OutputError) {
@@ -108,6 +108,8 @@ enum StateDeltaEntry {
     case closeRejects(sku: String)
     /// The last record: the run's final counts. A delta without it is incomplete.
     case end(RunCounts)
+    /// `F` / `G`: a finance discrepancy opened or closed (see `FinanceDeltaRecord`).
+    case finance(FinanceDeltaRecord)
 }
 
 /// Reads a delta back: its run first, then its entries in order. The one place that knows the
@@ -141,6 +143,8 @@ final class StateDeltaReader {
         case UInt8(ascii: "R"): return .openReject(sku: try file.string(), rule: try file.string())
         case UInt8(ascii: "C"): return .closeRejects(sku: try file.string())
         case UInt8(ascii: "E"): return .end(try JSONOutput.decoder.decode(RunCounts.self, from: Data(try file.bytes())))
+        case FinanceDeltaRecord.openKind, FinanceDeltaRecord.closeKind:
+            return .finance(try FinanceDeltaRecord.read(kind: kind, from: file)!)
         default: throw StateError("\(file.path) holds an unknown record (\(kind))")
         }
     }
@@ -197,6 +201,7 @@ extension StateStore {
                 ON CONFLICT (pipeline, sku, rule) DO UPDATE SET last_run = excluded.last_run
                 """)
             let closeRejects = try db.cachedStatement(sql: "DELETE FROM open_reject WHERE pipeline = ? AND sku = ?")
+            let finance = try FinanceDeltaApplier(db)
             var complete = false
             while let entry = try reader.next() {
                 switch entry {
@@ -217,6 +222,8 @@ extension StateStore {
                 case .end(let counts):
                     run.counts = counts
                     complete = true
+                case .finance(let record):
+                    try finance.apply(record, pipeline: run.pipeline, runID: run.runID)
                 }
             }
             guard complete else { throw StateError("\(path) is incomplete") }

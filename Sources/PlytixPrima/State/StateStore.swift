@@ -177,6 +177,7 @@ public final class StateStore: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        FinanceSchema.register(in: &migrator)
         return migrator
     }
 

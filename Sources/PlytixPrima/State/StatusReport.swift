@@ -23,10 +23,15 @@ public struct StatusReport: Encodable, Sendable {
         public var lastSuccessfulRunAt: String?
         public var secondsSinceLastSuccessfulRun: Int?
         public var openRejectsByRule: [String: Int]
+        /// Open finance discrepancies per reason (issue 5): closed when a later run finds agreement.
+        public var openFinanceDiscrepancies: [String: Int] = [:]
+        /// Prima's reference snapshots in force (price list, VAT codes).
+        public var primaSnapshots: [ReferenceSnapshotInfo] = []
 
         enum CodingKeys: String, CodingKey {
             case pipeline, lastRuns = "last_runs", lastSuccessfulRunAt = "last_successful_run_at"
             case secondsSinceLastSuccessfulRun = "seconds_since_last_successful_run", openRejectsByRule = "open_rejects_by_rule"
+            case openFinanceDiscrepancies = "open_finance_discrepancies", primaSnapshots = "prima_snapshots"
         }
     }
 
@@ -60,7 +65,9 @@ public struct StatusReport: Encodable, Sendable {
         let state = try StateStore.open(layout: layout)
         do {
             return try state.pool.read { db in
-                let pipelineNames = try String.fetchAll(db, sql: "SELECT DISTINCT pipeline FROM run ORDER BY pipeline")
+                let pipelineNames = try String.fetchAll(db, sql: """
+                    SELECT pipeline FROM run UNION SELECT pipeline FROM prima_reference_snapshot ORDER BY pipeline
+                    """)
                 var pipelines: [PipelineStatus] = []
                 for pipeline in pipelineNames {
                     let rows = try Row.fetchAll(db, sql: """
@@ -80,9 +87,12 @@ public struct StatusReport: Encodable, Sendable {
                     for row in try Row.fetchAll(db, sql: "SELECT rule, count(*) FROM open_reject WHERE pipeline = ? GROUP BY rule", arguments: [pipeline]) {
                         byRule[row[0]] = row[1]
                     }
-                    pipelines.append(PipelineStatus(
+                    var status = PipelineStatus(
                         pipeline: pipeline, lastRuns: runs, lastSuccessfulRunAt: lastSuccess, secondsSinceLastSuccessfulRun: since,
-                        openRejectsByRule: byRule))
+                        openRejectsByRule: byRule)
+                    status.openFinanceDiscrepancies = try StateStore.openDiscrepanciesByReason(db, pipeline: pipeline)
+                    status.primaSnapshots = try StateStore.referenceSnapshots(db, pipeline: pipeline)
+                    pipelines.append(status)
                 }
                 let held = try HeldRuns.list(layout: layout).map { held in
                     HeldRun(pipeline: held.pipeline, runID: held.runID,
@@ -116,6 +126,11 @@ public struct StatusReport: Encodable, Sendable {
             }
             let rejects = pipeline.openRejectsByRule.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             lines.append("  open rejects: \(rejects.isEmpty ? "none" : rejects.joined(separator: ", "))")
+            let finance = pipeline.openFinanceDiscrepancies.sorted { $0.key < $1.key }
+            let total = finance.reduce(0) { $0 + $1.value }
+            lines.append("  open finance discrepancies: \(total == 0 ? "none" : "\(total) (" + finance.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")")")
+            let snapshots = pipeline.primaSnapshots.map { "\($0.kind == ReferenceKind.priceList.rawValue ? "price list" : "VAT codes") \(OneLine.text($0.source)) (\($0.rows) rows, received \($0.receivedAt))" }
+            lines.append("  Prima snapshots: \(snapshots.isEmpty ? "none received" : snapshots.joined(separator: "; "))")
         }
         lines.append("Held runs: \(heldRuns.isEmpty ? "none" : "")")
         for held in heldRuns {

@@ -61,6 +61,7 @@ public struct WatchService: Service {
         let board = RunBoard()
         var tracker = ArrivalTracker(settleSeconds: options.settleSeconds)
         var scheduler = Scheduler(layout: layout, worker: worker, state: state, logger: logger, now: now)
+        scheduler.referenceGate = ReadinessGate(settleSeconds: options.settleSeconds)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             for name in InboxClaim.recoverAbandoned(layout: layout, worker: worker, state: state) {
                 logger.warning("returned", metadata: ["file": "\(name)", "why": "claimed by a worker that stopped mid-run"])
@@ -109,6 +110,8 @@ struct Scheduler {
     /// Files already reported as taken by no pipeline or by several (logged once each).
     private var reported: Set<String> = []
     private var sequence = 0
+    /// When a Prima reference file is ready (settle time as for exports).
+    var referenceGate = ReadinessGate(settleSeconds: 5)
 
     init(layout: RootLayout, worker: WorkerIdentity, state: StateStore, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.layout = layout
@@ -128,6 +131,7 @@ struct Scheduler {
         seen = Set(stats.map(\.name))
         reported = reported.intersection(names)
         let held = HeldRuns.pipelines(layout: layout)
+        startReferenceIntakes(pipelines: pipelines, board: board)
         for name in tracker.observe(stats, now: now()) where board.mayTry(name, now: now()) {
             guard let pipeline = taker(for: name, among: pipelines) else { continue }
             // Later exports wait behind a held run, so state changes apply in export order.
@@ -156,6 +160,22 @@ struct Scheduler {
         return nil
     }
 
+    /// Prima reference files take their pipeline's run slot before its exports, so the next
+    /// export compares with the newest snapshot.
+    private func startReferenceIntakes(pipelines: [PipelineConfig], board: RunBoard) {
+        for pipeline in pipelines where ReferenceFileIntake.takesReferences(pipeline) {
+            let intake = ReferenceFileIntake(layout: layout, pipeline: pipeline, state: state, workerID: worker.id, now: now)
+            guard !intake.readyFiles(gate: referenceGate, at: now()).isEmpty, let control = board.start(pipeline.name) else { continue }
+            let logger = self.logger, gate = referenceGate
+            let thread = Thread {
+                defer { board.finish(pipeline.name) }
+                for outcome in intake.ingestReady(gate: gate, control: control) { WatchLog.log(outcome, to: logger) }
+            }
+            thread.name = "plytix-prima reference intake"
+            thread.start()
+        }
+    }
+
     /// Runs one file on a thread of its own: the run blocks on I/O and CPU, which must not
     /// hold one of the few cooperative threads.
     private func start(_ name: String, marker: String?, pipeline: PipelineConfig, control: RunControl, board: RunBoard) {
@@ -177,6 +197,25 @@ struct Scheduler {
 }
 
 enum WatchLog {
+    static func log(_ outcome: ReferenceOutcome, to logger: Logger) {
+        var metadata: Logger.Metadata = ["file": "\(outcome.name)", "pipeline": "\(outcome.pipeline)", "kind": "\(outcome.kind.rawValue)"]
+        switch outcome.result {
+        case .loaded(let folder, let intakeID, let rows, let rejected):
+            metadata["intake_id"] = "\(intakeID)"
+            metadata["rows"] = "\(rows)"
+            metadata["rejected"] = "\(rejected)"
+            metadata["intake_folder"] = "\(folder)"
+            logger.info("reference_loaded", metadata: metadata)
+        case .quarantined(let fault, let movedTo):
+            metadata["reason"] = "\(fault)"
+            metadata["moved_to"] = "\(movedTo)"
+            logger.error("reference_quarantined", metadata: metadata)
+        case .failed(let message):
+            metadata["error"] = "\(message)"
+            logger.error("reference_failed", metadata: metadata)
+        }
+    }
+
     static func log(_ outcome: FileOutcome, retryInSeconds: Double? = nil, to logger: Logger) {
         var metadata: Logger.Metadata = ["file": "\(outcome.name)", "pipeline": "\(outcome.pipeline)"]
         switch outcome.result {

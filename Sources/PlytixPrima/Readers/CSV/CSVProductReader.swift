@@ -65,10 +65,16 @@ public final class CSVProductReader {
             TextCleaning.trim(decode(cell) ?? String(decoding: cell, as: UTF8.self))
         }
         var missingRequired: [String] = []
+        let reviewOnly = layout.reviewOnlyFields
         for (fieldIndex, field) in layout.fields.enumerated() {
             let matches = header.indices.filter { header[$0] == field.csv }
             let candidates = matches.isEmpty
                 ? header.indices.filter { header[$0].lowercased() == field.csv.lowercased() } : matches
+            if candidates.count > 1 && reviewOnly.contains(fieldIndex) {
+                cellIndex.append(nil)
+                absentFields.append(field.csv)
+                continue
+            }
             if candidates.count > 1 {
                 let positions = candidates.map { String($0 + 1) }.joined(separator: " and ")
                 throw FileFault(.duplicateColumn, "The header has the column '\(field.csv)' more than once (columns \(positions)); it is ambiguous which one to use.", line: 1)

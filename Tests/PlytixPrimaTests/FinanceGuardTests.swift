@@ -1,0 +1,478 @@
+import Foundation
+import Testing
+@testable import PlytixPrima
+import PlytixPrimaTestSupport
+
+/// The finance guard (issue 5): Prima owns prices and VAT codes; Plytix values are compared
+/// with Prima's snapshot and every disagreement is a line of `finance-review.csv`.
+enum FinanceFixture {
+    static let priceHeader = "ItemCode,PriceList,Price,VATCode"
+    static let vatHeader = "VATCode,Rate,Description"
+
+    /// Drops a Prima reference file into `inbox/prima/`, dated in the past so it is ready.
+    @discardableResult
+    static func drop(_ root: TempRoot, _ name: String, _ text: String, age: TimeInterval = 120) -> String {
+        let file = root.directory.write("inbox/prima/" + name, text)
+        try? FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: file)
+        return file
+    }
+
+    /// A price list: `(item, list, price, vat)` rows.
+    static func priceList(_ rows: [(String, String, String, String)]) -> String {
+        ([priceHeader] + rows.map { "\($0.0),\($0.1),\"\($0.2)\",\($0.3)" }).joined(separator: "\r\n") + "\r\n"
+    }
+
+    static let standardVATCodes = vatHeader + "\r\nS,20,Standard\r\nR,5,Reduced\r\nZ,0,Zero rated\r\n"
+
+    /// Loads the reference files dropped so far and one export, in one `run`; returns the export's run folder.
+    static func run(_ root: TempRoot, export: ExportBuilder, name: String = "export.csv") throws -> (result: InboxRunResult, run: String) {
+        root.drop(name, export.bytes)
+        let result = try root.runOnce()
+        let published = result.outcomes.compactMap { outcome -> String? in
+            if case .published(let directory, _, _, _) = outcome.result { return directory }
+            return nil
+        }
+        let run = try #require(published.last, "no run was published: \(result.outcomes.map(\.summary)) \(result.references.map(\.summary))")
+        return (result, String(run.dropFirst(root.path.count + 1)))
+    }
+
+    /// The review file's data rows as dictionaries by header (BOM dropped), or `nil` when absent.
+    static func review(_ root: TempRoot, _ run: String) -> [[String: String]]? {
+        guard let text = root.text(run + "/finance-review.csv") else { return nil }
+        let rows = parseCSV(String(text.dropFirst()))
+        guard let header = rows.first else { return [] }
+        return rows.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
+    }
+
+    static func financeReport(_ root: TempRoot, _ run: String) throws -> [String: Any] {
+        try #require(try StateFixture.report(root, run)["finance"] as? [String: Any])
+    }
+
+    /// The default pipeline (delta mode) with Trade Price → TRADE mapped as well.
+    static var twoListPipeline: String {
+        TempRoot.pipelineYAML.replacingOccurrences(
+            of: "      price_list: RETAIL\n",
+            with: "      price_list: RETAIL\n    - source: Trade Price\n      xml: trade_price\n      price_list: TRADE\n")
+    }
+
+    static func export(_ rows: [(String, [String: String])], extraHeaders: [String] = []) -> ExportBuilder {
+        var builder = ExportBuilder(headers: ExportBuilder.headers + extraHeaders)
+        for (sku, overrides) in rows { builder.add(sku, overrides) }
+        return builder
+    }
+}
+
+@Suite struct FinanceReviewTests {
+    @Test func anEqualPriceAndVATCodeGiveAHeaderOnlyReviewFile() throws {
+        let root = TempRoot("finance-equal")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "19.99", "S")]))
+        FinanceFixture.drop(root, "vat-codes.csv", FinanceFixture.standardVATCodes)
+        let (result, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", [:])]))
+        #expect(result.references.count == 2)
+        #expect(result.exitCode == 0)
+        #expect(FinanceFixture.review(root, run) == [])
+        let text = try #require(root.text(run + "/finance-review.csv"))
+        #expect(text == "\u{FEFF}ItemCode,PriceList,PlytixValue,PrimaValue,Difference,PlytixVAT,PrimaVAT,Reason,ReasonCode,SourceFile,Line\r\n")
+        let manifest = try root.manifest(run)
+        #expect(manifest.files.map(\.kind) == ["items", "rejects", "finance-review", "report"])
+        let review = try #require(manifest.files.first { $0.kind == "finance-review" })
+        #expect(review.name == "finance-review.csv" && review.rows == 0)
+        let finance = try FinanceFixture.financeReport(root, run)
+        #expect(finance["discrepancies"] as? Int == 0)
+        #expect(finance["values_compared"] as? Int == 2)
+        #expect(finance["notice"] == nil)
+        #expect((finance["snapshot"] as? [[String: Any]])?.count == 2)
+    }
+
+    @Test func aDifferentPriceIsOneLineAndTheItemStillFlows() throws {
+        let root = TempRoot("finance-differs")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "17.50", "S"), ("B-2", "RETAIL", "19.99", "S")]))
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", [:]), ("B-2", [:])]))
+        let lines = try #require(FinanceFixture.review(root, run))
+        #expect(lines.count == 1)
+        let line = try #require(lines.first)
+        #expect(line["ItemCode"] == "A-1")
+        #expect(line["PriceList"] == "RETAIL")
+        #expect(line["PlytixValue"] == "19.99")
+        #expect(line["PrimaValue"] == "17.50")
+        #expect(line["Difference"] == "2.49")
+        #expect(line["ReasonCode"] == "price_differs")
+        #expect(line["Reason"]?.hasPrefix("Price differs") == true)
+        #expect(line["SourceFile"] == "export.csv" && line["Line"] == "2")
+        // The discrepancy never holds the enrichment back, and no price reaches the import file.
+        let items = StateFixture.rows(root, run + "/items-0001.csv").map { $0[1] }
+        #expect(items == ["A-1", "B-2"])
+        #expect(!(root.text(run + "/items-0001.csv") ?? "").contains("19.99"))
+        let finance = try FinanceFixture.financeReport(root, run)
+        #expect(finance["discrepancies_by_reason"] as? [String: Int] == ["price_differs": 1])
+    }
+
+    @Test func aNegativeDifferenceIsNeutralisedForExcel() throws {
+        let root = TempRoot("finance-negative")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "25", "S")]))
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["Price": "19.99"])]))
+        let line = try #require(FinanceFixture.review(root, run)?.first)
+        // Precision is Prima's list's (no decimals here): 19.99 rounds to 20, 5 below Prima's 25.
+        #expect(line["PrimaValue"] == "25")
+        #expect(line["Difference"] == "'-5")
+    }
+
+    @Test func noPrimaPriceForTheItemAndList() throws {
+        let root = TempRoot("finance-missing")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("B-2", "RETAIL", "19.99", "S")]))
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", [:]), ("B-2", [:])]))
+        let lines = try #require(FinanceFixture.review(root, run))
+        #expect(lines.map { $0["ItemCode"] } == ["A-1"])
+        #expect(lines.first?["ReasonCode"] == "no_prima_price")
+        #expect(lines.first?["PrimaValue"] == "")
+        #expect(lines.first?["Reason"]?.contains("No Prima price for this item on the RETAIL price list") == true)
+    }
+
+    @Test func tradeAndRetailListsAreComparedSeparately() throws {
+        let root = TempRoot("finance-lists")
+        root.writePipeline(yaml: FinanceFixture.twoListPipeline)
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([
+            ("A-1", "RETAIL", "19.99", "S"), ("A-1", "TRADE", "10.00", "S"), ("B-2", "RETAIL", "19.99", "S"), ("B-2", "TRADE", "12.00", "S"),
+        ]))
+        let export = FinanceFixture.export([("A-1", ["Trade Price": "12.00"]), ("B-2", ["Trade Price": "12"])], extraHeaders: ["Trade Price"])
+        let (_, run) = try FinanceFixture.run(root, export: export)
+        let lines = try #require(FinanceFixture.review(root, run))
+        #expect(lines.count == 1)
+        #expect(lines.first?["ItemCode"] == "A-1")
+        #expect(lines.first?["PriceList"] == "TRADE")
+        #expect(lines.first?["PrimaValue"] == "10.00")
+        #expect(lines.first?["Difference"] == "2.00")
+    }
+
+    @Test func aVATCodeThatDiffersAndOneUnknownToPrima() throws {
+        let root = TempRoot("finance-vat")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "19.99", "S"), ("B-2", "RETAIL", "19.99", "S"), ("C-3", "RETAIL", "19.99", "S")]))
+        FinanceFixture.drop(root, "vat-codes.csv", FinanceFixture.standardVATCodes)
+        let export = FinanceFixture.export([("A-1", ["VAT Code": "Z"]), ("B-2", ["VAT Code": "X9"]), ("C-3", ["VAT Code": "s"])])
+        let (_, run) = try FinanceFixture.run(root, export: export)
+        let lines = try #require(FinanceFixture.review(root, run))
+        #expect(lines.count == 2)
+        #expect(lines[0]["ItemCode"] == "A-1" && lines[0]["ReasonCode"] == "vat_differs")
+        #expect(lines[0]["PlytixVAT"] == "Z" && lines[0]["PrimaVAT"] == "S" && lines[0]["PriceList"] == "")
+        #expect(lines[0]["Reason"]?.hasPrefix("VAT code differs") == true)
+        #expect(lines[1]["ItemCode"] == "B-2" && lines[1]["ReasonCode"] == "vat_unknown")
+        #expect(lines[1]["Reason"]?.hasPrefix("VAT code unknown to Prima") == true)
+        let finance = try FinanceFixture.financeReport(root, run)
+        #expect(finance["discrepancies_by_reason"] as? [String: Int] == ["vat_differs": 1, "vat_unknown": 1])
+    }
+
+    @Test func decimalCommasOnBothSidesCompareAsDecimals() throws {
+        let root = TempRoot("finance-comma")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "19,99", "S"), ("B-2", "RETAIL", "0,30", "S"), ("C-3", "RETAIL", "5,10", "S")]))
+        // 0,1 + 0,2 is 0,3 exactly: no binary floating point anywhere; 5,1 is 5,10 at the list's precision.
+        let export = FinanceFixture.export([("A-1", ["Price": "19,99"]), ("B-2", ["Price": "0,300"]), ("C-3", ["Price": "5,1"])])
+        let (_, run) = try FinanceFixture.run(root, export: export)
+        #expect(FinanceFixture.review(root, run) == [])
+        #expect(try FinanceFixture.financeReport(root, run)["values_compared"] as? Int == 6)
+    }
+
+    @Test func aPlytixPriceThatIsNotANumberIsReviewedNotRejected() throws {
+        let root = TempRoot("finance-nan")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "19.99", "S")]))
+        let (result, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["Price": "19.99 EUR"])]))
+        let line = try #require(FinanceFixture.review(root, run)?.first)
+        #expect(line["ReasonCode"] == "price_not_a_number")
+        #expect(line["PlytixValue"] == "19.99 EUR" && line["PrimaValue"] == "19.99")
+        if case .published(_, _, let counts, _) = result.outcomes.first?.result {
+            #expect(counts.accepted == 1 && counts.rejected == 0)
+        } else {
+            Issue.record("not published")
+        }
+    }
+
+    @Test func formulasAreNeutralisedAndTheFileIsExcelReady() throws {
+        let root = TempRoot("finance-excel")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "19.99", "S")]))
+        FinanceFixture.drop(root, "vat-codes.csv", FinanceFixture.standardVATCodes)
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["VAT Code": "=1+2", "Price": "@SUM(1)"])]))
+        let bytes = try #require(root.directory.read(run + "/finance-review.csv"))
+        #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.components(separatedBy: "\r\n").count == 4)  // header, two lines, and the final CRLF
+        #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+        let lines = try #require(FinanceFixture.review(root, run))
+        #expect(lines.first { $0["ReasonCode"] == "price_not_a_number" }?["PlytixValue"] == "'@SUM(1)")
+        #expect(lines.first { $0["ReasonCode"] == "vat_unknown" }?["PlytixVAT"] == "'=1+2")
+    }
+
+    @Test func withoutASnapshotTheReportSaysSoOnceAndNoReviewFileIsWritten() throws {
+        let root = TempRoot("finance-nosnapshot")
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", [:]), ("B-2", [:])]))
+        let finance = try FinanceFixture.financeReport(root, run)
+        #expect(finance["snapshot"] is NSNull)
+        #expect(finance["notice"] as? String == FinanceReview.notice)
+        #expect(finance["values_compared"] as? Int == 0)
+        #expect(root.text(run + "/finance-review.csv") == nil)
+        #expect(try root.manifest(run).files.map(\.kind) == ["items", "rejects", "report"])
+    }
+
+    @Test func withOnlyVATCodesUnknownCodesAreFoundAndTheReportSaysPricesWereNotCompared() throws {
+        let root = TempRoot("finance-vatonly")
+        FinanceFixture.drop(root, "vat-codes.csv", FinanceFixture.standardVATCodes)
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["VAT Code": "Q"]), ("B-2", [:])]))
+        let lines = try #require(FinanceFixture.review(root, run))
+        #expect(lines.map { "\($0["ItemCode"]!) \($0["ReasonCode"]!)" } == ["A-1 vat_unknown"])
+        let finance = try FinanceFixture.financeReport(root, run)
+        #expect((finance["notice"] as? String)?.hasPrefix("No Prima price list has been received yet") == true)
+        #expect(finance["values_compared"] as? Int == 2)
+    }
+
+    @Test func aLaterRunThatAgreesClosesTheDiscrepancyInStatus() throws {
+        let root = TempRoot("finance-status")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "17.50", "S"), ("B-2", "RETAIL", "19.99", "S")]))
+        FinanceFixture.drop(root, "vat-codes.csv", FinanceFixture.standardVATCodes)
+        _ = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", [:]), ("B-2", ["VAT Code": "Z"])]), name: "one.csv")
+        var status = try #require(try StatusReport.gather(layout: root.layout).pipelines.first)
+        #expect(status.openFinanceDiscrepancies == ["price_differs": 1, "vat_differs": 1])
+        #expect(status.primaSnapshots.map(\.kind) == ["price_list", "vat_codes"])
+        let text = try StatusReport.gather(layout: root.layout).text
+        #expect(text.contains("open finance discrepancies: 2 (price_differs 1, vat_differs 1)"))
+        #expect(text.contains("Prima snapshots: price list price-list.csv (2 rows"))
+        // Plytix now agrees on A-1's price; B-2 no longer carries a VAT code: both close.
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["Price": "17.5"]), ("B-2", ["VAT Code": ""])]), name: "two.csv")
+        status = try #require(try StatusReport.gather(layout: root.layout).pipelines.first)
+        #expect(status.openFinanceDiscrepancies == [:])
+        #expect(try FinanceFixture.financeReport(root, run)["closed"] as? Int == 2)
+        #expect(try StatusReport.gather(layout: root.layout).text.contains("open finance discrepancies: none"))
+    }
+}
+
+@Suite struct ReferenceIntakeTests {
+    @Test func aReferenceFileIsValidatedWithRejectsLoadedAndArchived() throws {
+        let root = TempRoot("reference-rejects")
+        let text = FinanceFixture.priceList([
+            ("A-1", "RETAIL", "19.99", "S"), ("B-2", "RETAIL", "abc", "S"), ("C-3", "RETAIL", "5", "S"), ("C-3", "RETAIL", "6", "S"),
+            ("", "RETAIL", "1", "S"), ("D-4", "RETAIL", "-1", "S"), ("C-3", "TRADE", "4", "S"),
+        ])
+        FinanceFixture.drop(root, "price-list.csv", text)
+        let result = try root.runOnce()
+        #expect(result.exitCode == 0)
+        let outcome = try #require(result.references.first)
+        guard case .loaded(let folder, _, let rows, let rejected) = outcome.result else {
+            Issue.record("not loaded: \(outcome.summary)")
+            return
+        }
+        #expect(rows == 2 && rejected == 5)
+        #expect(folder.hasPrefix(root.path + "/outbox/prima-reference/plytix-to-prima/"))
+        let rejects = Array(parseCSV(String((try #require(root.directory.readText(String(folder.dropFirst(root.path.count + 1)) + "/rejects.csv"))).dropFirst())).dropFirst())
+        #expect(rejects.map { [$0[1], $0[5]] } == [["3", "number"], ["6", "required"], ["7", "number"], ["4", "duplicate_price"], ["5", "duplicate_price"]])
+        let manifest = try RunManifest.read(from: folder)
+        #expect(manifest.files.map(\.kind) == ["rejects", "report"])
+        #expect(manifest.counts.read == 7 && manifest.counts.accepted == 2 && manifest.counts.rejected == 5)
+        #expect(root.directory.list("inbox/prima").isEmpty)
+        #expect(root.directory.list("inbox/archive") == ["price-list.csv"])
+        // Only A-1 RETAIL and C-3 TRADE are in force.
+        let snapshot = try #require(try PriceListSnapshot.load(store: StateStore.open(layout: root.layout), pipeline: "plytix-to-prima", lists: ["RETAIL", "TRADE"]))
+        #expect(snapshot.price(of: SKUFingerprint("A-1"), list: 0) == DecimalAmount(units: 1999, scale: 2))
+        #expect(snapshot.price(of: SKUFingerprint("C-3"), list: 0) == nil)
+        #expect(snapshot.price(of: SKUFingerprint("C-3"), list: 1) == DecimalAmount(units: 4, scale: 0))
+    }
+
+    @Test func aBrokenReferenceFileIsQuarantinedAndThePreviousSnapshotStays() throws {
+        let root = TempRoot("reference-broken")
+        FinanceFixture.drop(root, "price-list-1.csv", FinanceFixture.priceList([("A-1", "RETAIL", "17.50", "S")]))
+        #expect(try root.runOnce().exitCode == 0)
+        // No Price column: structurally broken.
+        FinanceFixture.drop(root, "price-list-2.csv", "ItemCode,PriceList,VATCode\r\nA-1,RETAIL,S\r\n", age: 60)
+        // Every row rejected: it would wipe the snapshot.
+        FinanceFixture.drop(root, "price-list-3.csv", FinanceFixture.priceList([("A-1", "RETAIL", "n/a", "S")]), age: 30)
+        let result = try root.runOnce()
+        #expect(result.exitCode == ExitStatus.quarantined)
+        let faults = result.references.compactMap { outcome -> String? in
+            if case .quarantined(let fault, _) = outcome.result { return "\(outcome.name) \(fault.code)" }
+            return nil
+        }
+        #expect(faults == ["price-list-2.csv missing_column", "price-list-3.csv no_reference_rows"])
+        let reason = try #require(root.text("inbox/failed/price-list-2.csv.reason.txt"))
+        #expect(reason.contains("'Price'") && reason.contains("previous snapshot stays in force"))
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", [:])]))
+        let line = try #require(FinanceFixture.review(root, run)?.first)
+        #expect(line["PrimaValue"] == "17.50")
+        let snapshots = try StateStore.open(layout: root.layout).referenceSnapshots(pipeline: "plytix-to-prima")
+        #expect(snapshots.map(\.source) == ["price-list-1.csv"])
+    }
+
+    @Test func aNewPriceListReplacesTheWholeSnapshot() throws {
+        let root = TempRoot("reference-replace")
+        FinanceFixture.drop(root, "price-list-1.csv", FinanceFixture.priceList([("A-1", "RETAIL", "17.50", "S"), ("B-2", "RETAIL", "9", "S")]))
+        _ = try root.runOnce()
+        FinanceFixture.drop(root, "price-list-2.csv", FinanceFixture.priceList([("A-1", "RETAIL", "19.99", "S")]))
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", [:]), ("B-2", [:])]))
+        let lines = try #require(FinanceFixture.review(root, run))
+        // A-1 now agrees; B-2 is gone from Prima's list.
+        #expect(lines.map { "\($0["ItemCode"]!) \($0["ReasonCode"]!)" } == ["B-2 no_prima_price"])
+    }
+
+    @Test func aFileInTheReferenceFolderThatNoPatternMatchesIsListedAndLeftAlone() throws {
+        let root = TempRoot("reference-unmatched")
+        FinanceFixture.drop(root, "prices-2026.csv", FinanceFixture.priceList([("A-1", "RETAIL", "1", "S")]))
+        FinanceFixture.drop(root, "price-list.csv.part", "ItemCode")
+        let result = try root.runOnce()
+        #expect(result.unmatched == ["prima/prices-2026.csv"])
+        #expect(result.references.isEmpty)
+        #expect(root.directory.list("inbox/prima") == ["price-list.csv.part", "prices-2026.csv"])
+    }
+
+    @Test func killedBetweenPublishingAnIntakeAndCommittingItTheOldSnapshotStandsAndTheFileLoadsAgain() throws {
+        let root = TempRoot("reference-crash")
+        FinanceFixture.drop(root, "price-list-1.csv", FinanceFixture.priceList([("A-1", "RETAIL", "17.50", "S")]))
+        try #require(try StateFixture.run(root).status == 0)
+        FinanceFixture.drop(root, "price-list-2.csv", FinanceFixture.priceList([("A-1", "RETAIL", "19.99", "S")]))
+        let killed = try StateFixture.run(root, environment: [CrashPoint.environmentVariable: "reference-after-publish"])
+        #expect(killed.signalled && killed.status == SIGKILL, "\(killed.summary)")
+        func snapshotSources() throws -> [String] {
+            try StateStore.open(layout: root.layout).referenceSnapshots(pipeline: DefaultPipeline.name).map(\.source)
+        }
+        // The intake folder is complete, the snapshot untouched, the file still waiting.
+        let intakes = root.directory.list("outbox/prima-reference/\(DefaultPipeline.name)")
+        #expect(intakes.count == 2)
+        for intake in intakes {
+            #expect(root.directory.exists("outbox/prima-reference/\(DefaultPipeline.name)/\(intake)/manifest.json"))
+        }
+        #expect(try snapshotSources() == ["price-list-1.csv"])
+        #expect(root.directory.list("inbox/prima") == ["price-list-2.csv"])
+        // The next run loads it again and compares with it.
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", [:])]))
+        #expect(try snapshotSources() == ["price-list-2.csv"])
+        #expect(FinanceFixture.review(root, run) == [])
+        #expect(root.directory.list("inbox/prima").isEmpty)
+    }
+
+    @Test func aReferenceFileTwoPipelinesWouldTakeIsRefused() throws {
+        let root = TempRoot("reference-ambiguous")
+        root.writePipeline("second", yaml: TempRoot.pipelineYAML.replacingOccurrences(of: "  patterns: [\"*.csv\", \"*.xml\", \"*.csv.gz\", \"*.xml.gz\"]", with: "  patterns: [\"other-*.csv\"]"))
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "1", "S")]))
+        #expect(throws: InboxError.self) { try root.runOnce() }
+        #expect(root.directory.list("inbox/prima") == ["price-list.csv"])
+    }
+}
+
+@Suite struct PrimaOwnershipTests {
+    static func pipeline(adding column: String) -> String {
+        TempRoot.pipelineYAML.replacingOccurrences(of: "\ndiff:\n", with: column + "\ndiff:\n")
+    }
+
+    @Test(arguments: [
+        ("  - header: UnitPrice\n    source: Price\n", "UnitPrice", "Price"),
+        ("  - header: RRP\n    source: Trade Price\n", "RRP", "Trade Price"),
+        ("  - header: VATCode\n    constant: S\n", "VATCode", "VATCode"),
+        ("  - header: Tax\n    source: VAT Code\n", "Tax", "VAT Code"),
+    ])
+    func aColumnCarryingPrimaOwnedDataIsRefusedAtLoad(column: String, header: String, owned: String) {
+        let yaml = Self.pipeline(adding: column)
+        #expect {
+            _ = try PipelineLoader.parse(yaml: yaml, name: "p", path: "p.yml")
+        } throws: { error in
+            guard let error = error as? ConfigError else { return false }
+            return error.key.hasSuffix("(\(header))") && error.message.contains("'\(owned)'") && error.message.contains("Prima-owned")
+                && error.line == PipelineFixture.line(of: "header: \(header)", in: yaml)
+        }
+    }
+
+    @Test func theDefaultPipelineMapsNoFinancialColumn() throws {
+        let config = try PipelineLoader.parse(yaml: DefaultPipeline.yaml, name: "d", path: "d.yml")
+        #expect(config.finance.prices == [PriceMapping(source: FieldSource(csv: "Price", xml: "price"), priceList: "RETAIL")])
+        #expect(config.finance.vat == FieldSource(csv: "VAT Code", xml: "vat_code"))
+        #expect(config.finance.reference.folder == "prima")
+        #expect(!config.columns.contains { config.finance.isPrimaOwned($0.header) || ($0.source.map { config.finance.isPrimaOwned($0.csv) } ?? false) })
+    }
+
+    @Test func runRefusesAPipelineMappingAPriceIntoTheItemFileWithExit2() throws {
+        let root = TempRoot("finance-refused")
+        root.writePipeline(yaml: Self.pipeline(adding: "  - header: SalesPrice\n    source: Price\n"))
+        root.drop("export.csv", FinanceFixture.export([("A-1", [:])]).bytes)
+        let result = try CLI.run(["run", "--root", root.path, "--settle", "0"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("SalesPrice") && result.stderr.contains("Prima-owned"))
+        #expect(root.directory.list("inbox") .contains("export.csv"))
+        #expect(root.runs().isEmpty)
+    }
+
+    @Test func badFinanceSettingsNameTheKey() {
+        let cases: [(String, String, String)] = [
+            ("      price_list: RETAIL\n", "      price_list: RETAIL\n    - source: Other\n      price_list: RETAIL\n", "mapped twice"),
+            ("    folder: prima\n", "    folder: ../elsewhere\n", "folder under inbox/"),
+            ("    folder: prima\n", "    folder: archive\n", "folder under inbox/"),
+            ("    decimal_separator: auto\n", "    decimal_separator: x\n", "is not one of"),
+            ("  vat:\n", "  vta:\n", "unknown key 'vta'"),
+        ]
+        for (old, new, message) in cases {
+            let yaml = TempRoot.pipelineYAML.replacingOccurrences(of: old, with: new)
+            #expect(yaml != TempRoot.pipelineYAML)
+            let error = PipelineFixture.error(yaml)
+            #expect(error?.key.hasPrefix("finance") == true, "\(String(describing: error))")
+            #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+        }
+    }
+}
+
+@Suite struct DecimalAmountTests {
+    @Test(arguments: [("19.99", 1999, 2), ("19,99", 1999, 2), ("-0,5", -5, 1), ("+3", 3, 0), ("0.10", 10, 2), (".5", 5, 1)])
+    func parses(text: String, units: Int64, scale: Int) {
+        #expect(DecimalAmount(text, separator: .auto) == DecimalAmount(units: units, scale: scale))
+    }
+
+    @Test(arguments: ["", "abc", "1.2.3", "1,2.3", "19.99 EUR", "1e5", "-", "123456789012345678"])
+    func refuses(text: String) {
+        #expect(DecimalAmount(text, separator: .auto) == nil)
+    }
+
+    @Test func separatorsCanBeFixed() {
+        #expect(DecimalAmount("1,5", separator: .point) == nil)
+        #expect(DecimalAmount("1.5", separator: .comma) == nil)
+    }
+
+    @Test func roundsHalfAwayFromZero() {
+        #expect(DecimalAmount("19.995", separator: .auto)?.rounded(toScale: 2) == DecimalAmount(units: 2000, scale: 2))
+        #expect(DecimalAmount("-19.995", separator: .auto)?.rounded(toScale: 2) == DecimalAmount(units: -2000, scale: 2))
+        #expect(DecimalAmount("19.994", separator: .auto)?.rounded(toScale: 2) == DecimalAmount(units: 1999, scale: 2))
+        #expect(DecimalAmount("5.1", separator: .auto)?.rounded(toScale: 2) == DecimalAmount(units: 510, scale: 2))
+        #expect(DecimalAmount(units: -5, scale: 2).description == "-0.05")
+        #expect(DecimalAmount(units: 1999, scale: 2).description == "19.99")
+    }
+}
+
+@Suite(.timeLimit(.minutes(2))) struct ReferenceWatchTests {
+    @Test func watchLoadsReferenceFilesBeforeTheExportsOfTheirPipeline() async throws {
+        let root = TempRoot("reference-watch")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("W-1", "RETAIL", "17.50", "S")]))
+        FinanceFixture.drop(root, "vat-codes.csv", "Code,Rate\r\nS,20\r\n")
+        var export = ExportBuilder()
+        export.add("W-1")
+        root.drop("export.csv", export.bytes)
+        let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.5"])
+        defer { watcher.kill() }
+        try await watcher.started()
+        let published = try await watcher.waitFor("published", file: "export.csv")
+        let all = watcher.events()
+        let loaded = try #require(all.firstIndex { $0["event"] == "reference_loaded" && $0["file"] == "price-list.csv" })
+        let claimed = try #require(all.firstIndex { $0["event"] == "claimed" && $0["file"] == "export.csv" })
+        #expect(loaded < claimed)
+        #expect(watcher.events("reference_quarantined").first?["file"] == "vat-codes.csv")
+        #expect(watcher.events("reference_quarantined").first?["reason"]?.contains("missing_column") == true)
+        let run = try #require(published["run_folder"])
+        let review = try #require(FinanceFixture.review(root, String(run.dropFirst(root.path.count + 1))))
+        #expect(review.map { $0["PrimaValue"] } == ["17.50"])
+        #expect(try await watcher.stop() == 0)
+        #expect(root.directory.list("inbox/prima").isEmpty)
+        #expect(root.directory.list("inbox/failed") == ["vat-codes.csv", "vat-codes.csv.reason.txt"])
+    }
+}
+
+@Suite struct PrimaOwnershipBOMTests {
+    @Test func aBOMColumnNamedAfterPrimaOwnedDataIsRefused() {
+        let yaml = TempRoot.pipelineYAML.replacingOccurrences(
+            of: "headers: [Action, ParentItemCode, LineNo, ComponentItemCode, QuantityPer]",
+            with: "headers: [Action, ParentItemCode, LineNo, ComponentItemCode, UnitCost]")
+        #expect(yaml != TempRoot.pipelineYAML)
+        let error = PipelineFixture.error(yaml)
+        #expect(error?.key == "relationships.bom.headers[4]")
+        #expect(error?.message.contains("'UnitCost'") == true && error?.message.contains("Prima-owned") == true)
+        #expect(error?.line == PipelineFixture.line(of: "UnitCost]", in: yaml))
+    }
+}
