@@ -130,7 +130,7 @@ final class FirstPassPipeline: Sendable {
                 let actionOffset = encoder.append(record.values, to: &line, marking: actionColumn)
                 return .accepted(AcceptedRow(
                     line: record.line, sku: record.sku, encoded: line, hash: RecordHash(line: line), actionOffset: actionOffset,
-                    modified: mapper.modified(of: row)))
+                    modified: mapper.modified(of: row), columns: ColumnFingerprints(values: record.values)))
             case .rejected(let reasons):
                 return .rejected(reasons, line: row.line, sku: sku)
             case .skipped(let status):

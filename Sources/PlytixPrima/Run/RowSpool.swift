@@ -14,6 +14,7 @@ final class RowSpoolWriter {
         file.putBytes(row.hash.bytes)
         file.putInt(row.actionOffset ?? -1)
         file.putInt(row.modified.map { Int($0) } ?? Int.min)
+        file.putBytes(row.columns.bytes)
         try file.endRecord()
     }
 
@@ -67,6 +68,8 @@ struct AcceptedRow: Sendable {
     var actionOffset: Int?
     /// The export's modification time of the product (seconds since 1970), when it carries one.
     var modified: Int64?
+    /// What the state store keeps to name the columns a later update changes.
+    var columns: ColumnFingerprints
 }
 
 /// Reads a spool back in order.
@@ -82,9 +85,10 @@ final class RowSpoolReader {
             let line = try file.int(), sku = try file.string(), encoded = try file.bytes()
             let hash = RecordHash(bytes: try file.bytes())
             let offset = try file.int(), modified = try file.int()
+            let columns = ColumnFingerprints(bytes: try file.bytes())
             return .accepted(AcceptedRow(
                 line: line, sku: sku, encoded: encoded, hash: hash, actionOffset: offset < 0 ? nil : offset,
-                modified: modified == Int.min ? nil : Int64(modified)))
+                modified: modified == Int.min ? nil : Int64(modified), columns: columns))
         case 1:
             let count = try file.int()
             var reasons: [RejectReason] = []

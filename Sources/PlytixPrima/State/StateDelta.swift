@@ -17,9 +17,10 @@ struct RunRecord: Sendable, Codable {
 /// only once the run is published: state never runs ahead of the outbox. A delta whose run was
 /// published but not committed (a crash in between) is applied at the next start.
 ///
-/// Records: `H` header (the run), `U` upsert a published item, `D` discontinue a SKU, `R` open a
-/// reject, `C` close a SKU's rejects, `E` end with the run's final counts (a delta without it is
-/// incomplete and never applied).
+/// Records: `H` header (the run), `P` upsert a published item with its column fingerprints
+/// (`U`, the same with the whole import line, is only read: deltas written before
+/// `v2-compact-lines`), `D` discontinue a SKU, `R` open a reject, `C` close a SKU's rejects, `E`
+/// end with the run's final counts (a delta without it is incomplete and never applied).
 final class StateDeltaWriter {
     private let file: BinaryRecordWriter
     var path: String { file.path }
@@ -31,11 +32,11 @@ final class StateDeltaWriter {
         try file.endRecord()
     }
 
-    func upsert(_ row: AcceptedRow, line: [UInt8]) throws(OutputError) {
-        file.putByte(UInt8(ascii: "U"))
+    func upsert(_ row: AcceptedRow) throws(OutputError) {
+        file.putByte(UInt8(ascii: "P"))
         file.putString(row.sku)
         file.putBytes(row.hash.bytes)
-        file.putBytes(line)
+        file.putBytes(row.columns.bytes)
         file.putInt(row.modified.map { Int($0) } ?? Int.min)
         try file.endRecord()
     }
@@ -69,7 +70,7 @@ final class StateDeltaWriter {
 
 /// One record of a delta after its header.
 enum StateDeltaEntry {
-    case upsert(sku: String, hash: [UInt8], line: [UInt8], modified: Int64?)
+    case upsert(sku: String, hash: [UInt8], columns: PublishedColumns, modified: Int64?)
     case discontinue(sku: String)
     case openReject(sku: String, rule: String)
     case closeRejects(sku: String)
@@ -92,9 +93,10 @@ final class StateDeltaReader {
     func next() throws -> StateDeltaEntry? {
         guard let kind = try file.nextKind() else { return nil }
         switch kind {
-        case UInt8(ascii: "U"):
-            let sku = try file.string(), hash = try file.bytes(), line = try file.bytes(), modified = try file.int()
-            return .upsert(sku: sku, hash: hash, line: line, modified: modified == Int.min ? nil : Int64(modified))
+        case UInt8(ascii: "P"), UInt8(ascii: "U"):
+            let sku = try file.string(), hash = try file.bytes(), stored = try file.bytes(), modified = try file.int()
+            let columns: PublishedColumns = kind == UInt8(ascii: "P") ? .fingerprints(ColumnFingerprints(bytes: stored)) : .legacyLine(stored)
+            return .upsert(sku: sku, hash: hash, columns: columns, modified: modified == Int.min ? nil : Int64(modified))
         case UInt8(ascii: "D"): return .discontinue(sku: try file.string())
         case UInt8(ascii: "R"): return .openReject(sku: try file.string(), rule: try file.string())
         case UInt8(ascii: "C"): return .closeRejects(sku: try file.string())
@@ -137,10 +139,11 @@ extension StateStore {
                 return
             }
             let upsert = try db.cachedStatement(sql: """
-                INSERT INTO published_item (pipeline, sku, record_hash, line, run_id, source_modified, discontinued_run_id)
-                VALUES (?, ?, ?, ?, ?, ?, NULL)
+                INSERT INTO published_item (pipeline, sku, record_hash, line, column_prints, run_id, source_modified, discontinued_run_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
                 ON CONFLICT (pipeline, sku) DO UPDATE SET record_hash = excluded.record_hash, line = excluded.line,
-                    run_id = excluded.run_id, source_modified = excluded.source_modified, discontinued_run_id = NULL
+                    column_prints = excluded.column_prints, run_id = excluded.run_id, source_modified = excluded.source_modified,
+                    discontinued_run_id = NULL
                 """)
             let discontinue = try db.cachedStatement(sql: "UPDATE published_item SET discontinued_run_id = ? WHERE pipeline = ? AND sku = ?")
             let openReject = try db.cachedStatement(sql: """
@@ -151,8 +154,13 @@ extension StateStore {
             var complete = false
             while let entry = try reader.next() {
                 switch entry {
-                case .upsert(let sku, let hash, let line, let modified):
-                    try upsert.execute(arguments: [run.pipeline, sku, Data(hash), Data(line), run.runID, modified])
+                case .upsert(let sku, let hash, let columns, let modified):
+                    // `line` is empty once a row has fingerprints (see the `v2-compact-lines` migration).
+                    let (line, prints): (Data, Data?) = switch columns {
+                    case .fingerprints(let prints): (Data(), Data(prints.bytes))
+                    case .legacyLine(let line): (Data(line), nil)
+                    }
+                    try upsert.execute(arguments: [run.pipeline, sku, Data(hash), line, prints, run.runID, modified])
                 case .discontinue(let sku):
                     try discontinue.execute(arguments: [run.runID, run.pipeline, sku])
                 case .openReject(let sku, let rule):
