@@ -138,13 +138,7 @@ extension StateStore {
             if try String.fetchOne(db, sql: "SELECT status FROM run WHERE run_id = ?", arguments: [run.runID]) == RunStatus.published.rawValue {
                 return
             }
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO published_item (pipeline, sku, record_hash, line, column_prints, run_id, source_modified, discontinued_run_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
-                ON CONFLICT (pipeline, sku) DO UPDATE SET record_hash = excluded.record_hash, line = excluded.line,
-                    column_prints = excluded.column_prints, run_id = excluded.run_id, source_modified = excluded.source_modified,
-                    discontinued_run_id = NULL
-                """)
+            let upsert = try PublishedItemUpsert(db, pipeline: run.pipeline, runID: run.runID)
             let discontinue = try db.cachedStatement(sql: "UPDATE published_item SET discontinued_run_id = ? WHERE pipeline = ? AND sku = ?")
             let openReject = try db.cachedStatement(sql: """
                 INSERT INTO open_reject (pipeline, sku, rule, first_run, last_run) VALUES (?, ?, ?, ?, ?)
@@ -154,13 +148,10 @@ extension StateStore {
             var complete = false
             while let entry = try reader.next() {
                 switch entry {
-                case .upsert(let sku, let hash, let columns, let modified):
-                    // `line` is empty once a row has fingerprints (see the `v2-compact-lines` migration).
-                    let (line, prints): (Data, Data?) = switch columns {
-                    case .fingerprints(let prints): (Data(), Data(prints.bytes))
-                    case .legacyLine(let line): (Data(line), nil)
-                    }
-                    try upsert.execute(arguments: [run.pipeline, sku, Data(hash), line, prints, run.runID, modified])
+                case .upsert(let sku, let hash, .fingerprints(let prints), let modified):
+                    try upsert.execute(sku: sku, hash: hash, line: [], prints: prints.bytes, modified: modified)
+                case .upsert(let sku, let hash, .legacyLine(let line), let modified):
+                    try upsert.execute(sku: sku, hash: hash, line: line, prints: nil, modified: modified)
                 case .discontinue(let sku):
                     try discontinue.execute(arguments: [run.runID, run.pipeline, sku])
                 case .openReject(let sku, let rule):
