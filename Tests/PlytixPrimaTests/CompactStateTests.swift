@@ -76,7 +76,18 @@ import PlytixPrimaTestSupport
         #expect(bySKU["M-02"]?.columns[4] == StateFixture.fingerprint("Linen pillow") && bySKU["M-02"]?.legacyLine == "")
         #expect(bySKU["M-03"]?.columns == [] && bySKU["M-03"]?.legacyLine.hasPrefix("A,M-03,") == true)
 
-        // Fingerprinted (M-02) and still-legacy (M-03) rows side by side.
+        // An older binary (rolled back to) published M-01 in green: it wrote the hash and the
+        // line and left the fingerprints from run two (blue) behind, so the line is what counts.
+        let m01 = try #require(root.text(secondRun + "/items-0001.csv")?.components(separatedBy: "\r\n").first { $0.hasPrefix("U,M-01,") })
+        let greenLine = "A" + m01.dropFirst().replacingOccurrences(of: ",Blue,", with: ",Green,") + "\r\n"
+        #expect(greenLine.contains(",Green,"))
+        try DatabaseQueue(path: StateStore.path(in: root.layout)).write { db in
+            try db.execute(
+                sql: "UPDATE published_item SET line = ?, record_hash = ? WHERE sku = 'M-01'",
+                arguments: [Data(greenLine.utf8), Data(RecordHash(line: Array(greenLine.utf8)).bytes)])
+        }
+
+        // Fingerprinted (M-02), still-legacy (M-03) and rolled-back (M-01) rows side by side.
         root.drop("three.csv", StateFixture.export(catalogue, [
             "M-01": ["Colour": "Blue"],
             "M-02": ["Label": "Linen pillow", "Weight (kg)": "0.5"],
@@ -85,7 +96,9 @@ import PlytixPrimaTestSupport
         #expect(try StateFixture.run(root).status == 0)
         let thirdRun = try #require(root.runs().last)
         let thirdDiff = try #require(try StateFixture.report(root, thirdRun)["diff"] as? [String: Any])
-        #expect(thirdDiff["updated_columns"] as? [[String: [String]]] == [["M-02": ["NetWeightKg"]], ["M-03": ["Colour"]]])
+        #expect(thirdDiff["updated_columns"] as? [[String: [String]]] == [
+            ["M-01": ["Colour"]], ["M-02": ["NetWeightKg"]], ["M-03": ["Colour"]],
+        ])
     }
 
     /// Rewrites a store as the `v1` schema held it: every row with its whole published line,

@@ -176,8 +176,11 @@ public final class StateStore: Sendable {
             guard let row = try Row.fetchOne(db, sql: "SELECT column_prints, line FROM published_item WHERE pipeline = ? AND sku = ?", arguments: [pipeline, sku]) else {
                 return nil
             }
-            if let prints: Data = row[0] { return .fingerprints(ColumnFingerprints(bytes: Array(prints))) }
-            return .legacyLine(Array(row[1] as Data))
+            // A line wins: a binary from before `v2-compact-lines` (a rollback) writes lines and
+            // leaves the fingerprints of an earlier publication behind.
+            let line: Data = row[1]
+            if line.isEmpty, let prints: Data = row[0] { return .fingerprints(ColumnFingerprints(bytes: Array(prints))) }
+            return .legacyLine(Array(line))
         }
     }
 
