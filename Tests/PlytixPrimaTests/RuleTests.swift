@@ -229,6 +229,18 @@ func independentCheckDigit(_ data: String) -> Int {
         #expect(result.value == url)
     }
 
+    /// The byte-level shortcut passes plain valid addresses and leaves everything else (failures,
+    /// non-ASCII) to the full checks, which word the reason.
+    @Test func theByteCheckPassesOnlyPlainValidAddresses() {
+        for url in ["https://img.example.com/PIL-1.jpg", "HTTPS://EXAMPLE.COM/X.JPG", "http://a", "https://127.0.0.1/x.png?x=1#y"] {
+            #expect(URLRule.isValidVisibleASCII(url), "\(url)")
+        }
+        for url in ["https://", "http:///a.jpg", "https://./a.jpg", "https://-/a", "https://?q=1", "httpx://example.com",
+                    "ftp://a", "http:/a", "https://a b", "https://a\u{7F}", "https://bücher.example/cover.jpg", ""] {
+            #expect(!URLRule.isValidVisibleASCII(url), "\(url)")
+        }
+    }
+
     @Test(arguments: [
         "ftp://example.com/a.jpg", "www.example.com/a.jpg", "//example.com/a.jpg", "example.com",
         "https:/example.com", "https:example.com", "javascript:alert(1)", "data:image/png;base64,AAAA",
