@@ -17,7 +17,7 @@ struct RunRecord: Sendable, Codable {
 /// only once the run is published: state never runs ahead of the outbox. A delta whose run was
 /// published but not committed (a crash in between) is applied at the next start.
 ///
-/// Records: `H` header (the run), `P` upsert a published item with its column fingerprints
+/// Records: `H` header (the run), `S` upsert a published item with its column fingerprints
 /// (`U`, the same with the whole import line, is only read: deltas written before
 /// `v2-compact-lines`), `D` discontinue a SKU, `R` open a reject, `C` close a SKU's rejects, `E`
 /// end with the run's final counts (a delta without it is incomplete and never applied).
@@ -33,7 +33,7 @@ final class StateDeltaWriter {
     }
 
     func upsert(_ row: AcceptedRow) throws(OutputError) {
-        file.putByte(UInt8(ascii: "P"))
+        file.putByte(UInt8(ascii: "S"))
         file.putString(row.sku)
         file.putBytes(row.hash.bytes)
         file.putBytes(row.columns.bytes)
@@ -93,9 +93,9 @@ final class StateDeltaReader {
     func next() throws -> StateDeltaEntry? {
         guard let kind = try file.nextKind() else { return nil }
         switch kind {
-        case UInt8(ascii: "P"), UInt8(ascii: "U"):
+        case UInt8(ascii: "S"), UInt8(ascii: "U"):
             let sku = try file.string(), hash = try file.bytes(), stored = try file.bytes(), modified = try file.int()
-            let columns: PublishedColumns = kind == UInt8(ascii: "P") ? .fingerprints(ColumnFingerprints(bytes: stored)) : .legacyLine(stored)
+            let columns: PublishedColumns = kind == UInt8(ascii: "S") ? .fingerprints(ColumnFingerprints(bytes: stored)) : .legacyLine(stored)
             return .upsert(sku: sku, hash: hash, columns: columns, modified: modified == Int.min ? nil : Int64(modified))
         case UInt8(ascii: "D"): return .discontinue(sku: try file.string())
         case UInt8(ascii: "R"): return .openReject(sku: try file.string(), rule: try file.string())
