@@ -229,6 +229,18 @@ func independentCheckDigit(_ data: String) -> Int {
         #expect(result.value == url)
     }
 
+    /// The byte-level shortcut passes plain valid addresses and leaves everything else (failures,
+    /// non-ASCII) to the full checks, which word the reason.
+    @Test func theByteCheckPassesOnlyPlainValidAddresses() {
+        for url in ["https://img.example.com/PIL-1.jpg", "HTTPS://EXAMPLE.COM/X.JPG", "http://a", "https://127.0.0.1/x.png?x=1#y"] {
+            #expect(URLRule.isValidVisibleASCII(url), "\(url)")
+        }
+        for url in ["https://", "http:///a.jpg", "https://./a.jpg", "https://-/a", "https://?q=1", "httpx://example.com",
+                    "ftp://a", "http:/a", "https://a b", "https://a\u{7F}", "https://bücher.example/cover.jpg", ""] {
+            #expect(!URLRule.isValidVisibleASCII(url), "\(url)")
+        }
+    }
+
     @Test(arguments: [
         "ftp://example.com/a.jpg", "www.example.com/a.jpg", "//example.com/a.jpg", "example.com",
         "https:/example.com", "https:example.com", "javascript:alert(1)", "data:image/png;base64,AAAA",
@@ -277,7 +289,7 @@ func independentCheckDigit(_ data: String) -> Int {
         ("12.5", "12.5"), ("12,5", "12.5"), ("012,50", "12.5"), ("-012,50", "-12.5"), ("0", "0"), ("-0", "0"),
         ("+0", "0"), ("-0.000", "0"), ("+1", "1"), (".5", "0.5"), (",5", "0.5"), ("5.", "5"), ("5,", "5"),
         ("100", "100"), ("0.35", "0.35"), ("000", "0"), ("0.0", "0"), ("-.5", "-0.5"),
-        ("1.000", "1"),  // never a thousands separator: one point one is a decimal point
+        ("0012.0500", "12.05"), ("1.000", "1"),  // never a thousands separator: one point one is a decimal point
         ("123456789012345678901234567890.123456789", "123456789012345678901234567890.123456789"),
     ])
     func normalisesToCanonicalForm(text: String, expected: String) {
@@ -306,7 +318,8 @@ func independentCheckDigit(_ data: String) -> Int {
         ("0", "=", "0"), ("1", ">", "0"), ("0", "<", "1"), ("0.5", ">", "0"), ("-0.5", "<", "0"), ("-1", ">", "-2"),
         ("-0.5", "<", "-0.25"), ("10", ">", "9.99"), ("9.99", "<", "10"), ("1.5", "=", "1.50"), ("1.05", "<", "1.5"),
         ("100", ">", "99"), ("-100", "<", "-99"), ("0.001", ">", "0"), ("2", "=", "2"), ("-3", "<", "3"), ("3", ">", "-3"),
-        ("-1.5", "=", "-1.5"), ("12345678901234567890", ">", "12345678901234567889"),
+        ("-1.5", "=", "-1.5"), ("12345678901234567890", ">", "12345678901234567889"), ("2", "<", "2.5"), ("2.5", ">", "2"),
+        ("-2", ">", "-2.5"), ("0.5", "<", "1"),
     ])
     func comparesCanonicalDecimals(a: String, order: String, b: String) {
         let symbol: String

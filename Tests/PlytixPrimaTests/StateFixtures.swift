@@ -1,4 +1,5 @@
 import Foundation
+import CZlib
 import GRDB
 import Testing
 @testable import PlytixPrima
@@ -59,10 +60,21 @@ enum StateFixture {
 
     // MARK: - The state store, read back
 
+    /// How the store fingerprints a published value: its UTF-8's CRC-32, as `hex()` shows it.
+    static func fingerprint(_ value: String) -> String {
+        let bytes = Array(value.utf8)
+        let crc = bytes.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, UInt32($0.count))) }
+        let hex = String(crc, radix: 16, uppercase: true)
+        return String(repeating: "0", count: 8 - hex.count) + hex
+    }
+
     struct Item: Equatable, Comparable, CustomStringConvertible {
         var sku: String
         var hash: String
-        var line: String
+        /// Per output column, the fingerprint the store keeps of the published value (hex).
+        var columns: [String]
+        /// The whole import line: only rows published before `v4-compact-lines` keep one.
+        var legacyLine: String
         var discontinued: Bool
         static func < (a: Item, b: Item) -> Bool { a.sku < b.sku }
         var description: String { "\(sku)\(discontinued ? " (discontinued)" : "") \(hash.prefix(8))" }
@@ -86,9 +98,12 @@ enum StateFixture {
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         return try queue.read { db in
             let items = try Row.fetchAll(db, sql: """
-                SELECT sku, hex(record_hash), line, discontinued_run_id IS NOT NULL FROM published_item WHERE pipeline = ? ORDER BY sku
+                SELECT sku, hex(record_hash), hex(column_prints), line, discontinued_run_id IS NOT NULL FROM published_item
+                WHERE pipeline = ? ORDER BY sku
                 """, arguments: [DefaultPipeline.name]).map { row in
-                Item(sku: row[0], hash: row[1], line: String(decoding: (row[2] as Data), as: UTF8.self), discontinued: row[3])
+                let prints: String = row[2]
+                let columns = stride(from: 0, to: prints.count, by: 8).map { String(prints.dropFirst($0).prefix(8)) }
+                return Item(sku: row[0], hash: row[1], columns: columns, legacyLine: String(decoding: (row[3] as Data), as: UTF8.self), discontinued: row[4])
             }
             let rejects = try Row.fetchAll(db, sql: "SELECT sku, rule FROM open_reject WHERE pipeline = ? ORDER BY sku, rule", arguments: [DefaultPipeline.name])
                 .map { "\($0[0] as String) \($0[1] as String)" }

@@ -143,7 +143,7 @@ import PlytixPrimaTestSupport
         #expect(emitted.filter { $0.hasPrefix("U,") }.count == (files - 1) * skus.count)
         let state = try StateFixture.snapshot(root)
         #expect(state.items.map(\.sku) == skus)
-        #expect(state.items.allSatisfy { $0.line.contains("Pillow v\(files - 1)") }, "state does not hold the newest export: \(state.items.map(\.line))")
+        #expect(state.items.allSatisfy { $0.columns[4] == StateFixture.fingerprint("Pillow v\(files - 1)") }, "state does not hold the newest export: \(state.items)")
         #expect(root.directory.list("inbox/.claims") == [])
     }
 }

@@ -107,6 +107,8 @@ import PlytixPrimaTestSupport
         (",", ""),
         (">", ""),
         ("Tools & DIY>Hand tools", "Tools & DIY>Hand tools"),
+        ("Küche > Töpfe & Pfannen,Sale", "Küche>Töpfe & Pfannen"),
+        ("\u{200B}Maison\u{3000}>\u{3000}Linge de lit 🛏️", "Maison>Linge de lit 🛏️"),
     ])
     func defaultSeparators(value: String, expected: String) {
         #expect(Self.first(value) == expected)

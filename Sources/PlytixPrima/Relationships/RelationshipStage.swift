@@ -12,6 +12,7 @@ final class RelationshipStage {
     /// The item-type cell as a stock item and as a style, as the encoder writes them.
     private let stockCell: [UInt8]
     private let styleCell: [UInt8]
+    private let styleValue: String
     private var counts = RelationshipReport()
 
     init(
@@ -30,9 +31,11 @@ final class RelationshipStage {
         if let column = config.itemTypeColumnIndex, case .itemType(_, _, let style, let stock) = config.columns[column].value {
             stockCell = encoder.cell(stock)
             styleCell = encoder.cell(style)
+            styleValue = style
         } else {
             stockCell = []
             styleCell = []
+            styleValue = ""
         }
     }
 
@@ -105,6 +108,7 @@ final class RelationshipStage {
         row.encoded.replaceSubrange(offset..<end, with: styleCell)
         if let action = row.actionOffset, action > offset { row.actionOffset = action + styleCell.count - stockCell.count }
         row.hash = RecordHash(line: row.encoded)
+        if let column = config.itemTypeColumnIndex { row.columns = row.columns.replacing(column: column, with: styleValue) }
         counts.styles += 1
     }
 

@@ -136,7 +136,7 @@ final class FirstPassPipeline: Sendable {
                     line: record.line, sku: record.sku, encoded: line,
                     hash: RecordHash(line: line, components: record.components), actionOffset: actionOffset,
                     modified: mapper.modified(of: row), parent: record.parent, components: record.components,
-                    itemTypeOffset: itemTypeOffset)
+                    itemTypeOffset: itemTypeOffset, columns: ColumnFingerprints(values: record.values))
                 accepted.finance = FinanceValues.read(row, layout: mapper.layout)
                 return .accepted(accepted)
             case .rejected(let reasons):

@@ -14,6 +14,7 @@ final class RowSpoolWriter {
         file.putBytes(row.hash.bytes)
         file.putInt(row.actionOffset ?? -1)
         file.putInt(row.modified.map { Int($0) } ?? Int.min)
+        file.putBytes(row.columns.bytes)
         file.putString(row.parent)
         file.putInt(row.itemTypeOffset ?? -1)
         file.putInt(row.components.count)
@@ -86,6 +87,8 @@ struct AcceptedRow: Sendable {
     /// The Plytix values the finance review compares with Prima (`FinanceSettings.plytixFields`
     /// order, trimmed, `""` when empty); never written to an import file.
     var finance: [String] = []
+    /// What the state store keeps to name the columns a later update changes.
+    var columns: ColumnFingerprints
 }
 
 /// Reads a spool back in order.
@@ -101,6 +104,7 @@ final class RowSpoolReader {
             let line = try file.int(), sku = try file.string(), encoded = try file.bytes()
             let hash = RecordHash(bytes: try file.bytes())
             let offset = try file.int(), modified = try file.int()
+            let columns = ColumnFingerprints(bytes: try file.bytes())
             let parent = try file.string(), itemTypeOffset = try file.int()
             let count = try file.int()
             var components: [KitComponent] = []
@@ -109,7 +113,7 @@ final class RowSpoolReader {
             var row = AcceptedRow(
                 line: line, sku: sku, encoded: encoded, hash: hash, actionOffset: offset < 0 ? nil : offset,
                 modified: modified == Int.min ? nil : Int64(modified), parent: parent, components: components,
-                itemTypeOffset: itemTypeOffset < 0 ? nil : itemTypeOffset)
+                itemTypeOffset: itemTypeOffset < 0 ? nil : itemTypeOffset, columns: columns)
             let financeCount = try file.int()
             for _ in 0..<financeCount { row.finance.append(try file.string()) }
             return .accepted(row)

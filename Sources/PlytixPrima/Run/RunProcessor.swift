@@ -284,8 +284,8 @@ public struct RunProcessor: Sendable {
                     counts.updated += 1
                     // Same record layout, one byte: `A` (add) becomes `U` (update).
                     if let offset = row.actionOffset { row.encoded[offset] = UInt8(ascii: "U") }
-                    if diff.wantsChangedColumns, let state, let before = try state.store.publishedLine(pipeline: config.name, sku: row.sku) {
-                        diff.noteUpdate(row.sku, columns: changedColumns(before: before, after: row.encoded))
+                    if diff.wantsChangedColumns, let state, let before = try state.store.publishedColumns(pipeline: config.name, sku: row.sku) {
+                        diff.noteUpdate(row.sku, columns: changedColumns(before: before, after: row.columns))
                     } else {
                         diff.noteUpdate(row.sku, columns: nil)
                     }
@@ -293,9 +293,7 @@ public struct RunProcessor: Sendable {
                     counts.new += 1
                 }
                 try sequence.append(row.encoded, placement: relationships.placement(of: row))
-                var published = row.encoded
-                if let offset = row.actionOffset { published[offset] = UInt8(ascii: "A") }
-                try delta?.upsert(row, line: published, variantLevel: relationships.variantLevel(of: row))
+                try delta?.upsert(row, variantLevel: relationships.variantLevel(of: row))
                 try relationships.sendBillOfMaterials(of: row, to: bom, delta: delta)
             case .rejected(let reasons):
                 let first = reasons[0]
@@ -369,15 +367,20 @@ public struct RunProcessor: Sendable {
         return nil
     }
 
-    /// Headers of the columns whose values differ between two encoded lines.
-    func changedColumns(before: [UInt8], after: [UInt8]) -> [String] {
-        let delimiter = Character(UnicodeScalar(config.output.delimiter))
-        let old = parseLine(before, delimiter: delimiter), new = parseLine(after, delimiter: delimiter)
+    /// Headers of the columns whose values differ between what was published and a new record.
+    func changedColumns(before: PublishedColumns, after: ColumnFingerprints) -> [String] {
+        let old: ColumnFingerprints
+        switch before {
+        case .fingerprints(let fingerprints):
+            old = fingerprints
+        case .legacyLine(let line):
+            // A cell missing from an old line compares as empty.
+            let cells = parseLine(line, delimiter: Character(UnicodeScalar(config.output.delimiter)))
+            old = ColumnFingerprints(values: config.columns.indices.map { $0 < cells.count ? cells[$0] : "" })
+        }
         let actionColumn = config.columns.firstIndex { $0.value == .action }
-        return config.columns.indices.compactMap { index in
-            guard index != actionColumn else { return nil }
-            let a = index < old.count ? old[index] : "", b = index < new.count ? new[index] : ""
-            return a == b ? nil : config.columns[index].header
+        return old.changedColumns(comparedTo: after).compactMap { index in
+            index != actionColumn && index < config.columns.count ? config.columns[index].header : nil
         }
     }
 

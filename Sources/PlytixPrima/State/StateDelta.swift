@@ -17,10 +17,11 @@ struct RunRecord: Sendable, Codable {
 /// only once the run is published: state never runs ahead of the outbox. A delta whose run was
 /// published but not committed (a crash in between) is applied at the next start.
 ///
-/// Records: `H` header (the run), `V` upsert a published item with its parent and family level
-/// (`U`: the same without them, as earlier versions wrote), `D` discontinue a SKU, `K` a kit's
-/// published component set, `X` a former kit's set removed, `P` a published variant's parent
-/// recorded without re-sending it, `R` open a reject, `C` close a SKU's
+/// Records: `H` header (the run), `S` upsert a published item with its column fingerprints,
+/// parent and family level (`U` and `V` — the same with the whole import line, without and with
+/// the parent — are only read: deltas written before `v4-compact-lines`), `D` discontinue a SKU,
+/// `K` a kit's published component set, `X` a former kit's set removed, `P` a published
+/// variant's parent recorded without re-sending it, `R` open a reject, `C` close a SKU's
 /// rejects, `E` end with the run's final counts (a delta without it is incomplete and never
 /// applied).
 final class StateDeltaWriter {
@@ -34,11 +35,11 @@ final class StateDeltaWriter {
         try file.endRecord()
     }
 
-    func upsert(_ row: AcceptedRow, line: [UInt8], variantLevel: Int = 0) throws(OutputError) {
-        file.putByte(UInt8(ascii: "V"))
+    func upsert(_ row: AcceptedRow, variantLevel: Int = 0) throws(OutputError) {
+        file.putByte(UInt8(ascii: "S"))
         file.putString(row.sku)
         file.putBytes(row.hash.bytes)
-        file.putBytes(line)
+        file.putBytes(row.columns.bytes)
         file.putInt(row.modified.map { Int($0) } ?? Int.min)
         file.putString(row.parent)
         file.putInt(variantLevel)
@@ -99,7 +100,7 @@ final class StateDeltaWriter {
 
 /// One record of a delta after its header.
 enum StateDeltaEntry {
-    case upsert(sku: String, hash: [UInt8], line: [UInt8], modified: Int64?, parent: String?, variantLevel: Int)
+    case upsert(sku: String, hash: [UInt8], columns: PublishedColumns, modified: Int64?, parent: String?, variantLevel: Int)
     case publishKit(sku: String, components: String)
     case relink(sku: String, parent: String, variantLevel: Int)
     case clearKit(sku: String)
@@ -127,14 +128,22 @@ final class StateDeltaReader {
     func next() throws -> StateDeltaEntry? {
         guard let kind = try file.nextKind() else { return nil }
         switch kind {
+        case UInt8(ascii: "S"):
+            let sku = try file.string(), hash = try file.bytes(), prints = try file.bytes(), modified = try file.int()
+            let parent = try file.string(), level = try file.int()
+            return .upsert(
+                sku: sku, hash: hash, columns: .fingerprints(ColumnFingerprints(bytes: prints)),
+                modified: modified == Int.min ? nil : Int64(modified), parent: parent.isEmpty ? nil : parent, variantLevel: level)
         case UInt8(ascii: "U"):
             let sku = try file.string(), hash = try file.bytes(), line = try file.bytes(), modified = try file.int()
-            return .upsert(sku: sku, hash: hash, line: line, modified: modified == Int.min ? nil : Int64(modified), parent: nil, variantLevel: 0)
+            return .upsert(
+                sku: sku, hash: hash, columns: .legacyLine(line), modified: modified == Int.min ? nil : Int64(modified), parent: nil,
+                variantLevel: 0)
         case UInt8(ascii: "V"):
             let sku = try file.string(), hash = try file.bytes(), line = try file.bytes(), modified = try file.int()
             let parent = try file.string(), level = try file.int()
             return .upsert(
-                sku: sku, hash: hash, line: line, modified: modified == Int.min ? nil : Int64(modified),
+                sku: sku, hash: hash, columns: .legacyLine(line), modified: modified == Int.min ? nil : Int64(modified),
                 parent: parent.isEmpty ? nil : parent, variantLevel: level)
         case UInt8(ascii: "K"): return .publishKit(sku: try file.string(), components: try file.string())
         case UInt8(ascii: "X"): return .clearKit(sku: try file.string())
@@ -182,13 +191,7 @@ extension StateStore {
             if try String.fetchOne(db, sql: "SELECT status FROM run WHERE run_id = ?", arguments: [run.runID]) == RunStatus.published.rawValue {
                 return
             }
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO published_item (pipeline, sku, record_hash, line, run_id, source_modified, discontinued_run_id, parent_sku, variant_level)
-                VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)
-                ON CONFLICT (pipeline, sku) DO UPDATE SET record_hash = excluded.record_hash, line = excluded.line,
-                    run_id = excluded.run_id, source_modified = excluded.source_modified, discontinued_run_id = NULL,
-                    parent_sku = excluded.parent_sku, variant_level = excluded.variant_level
-                """)
+            let upsert = try PublishedItemUpsert(db, pipeline: run.pipeline, runID: run.runID)
             let publishKit = try db.cachedStatement(sql: """
                 INSERT INTO published_kit (pipeline, sku, components, run_id) VALUES (?, ?, ?, ?)
                 ON CONFLICT (pipeline, sku) DO UPDATE SET components = excluded.components, run_id = excluded.run_id
@@ -205,8 +208,10 @@ extension StateStore {
             var complete = false
             while let entry = try reader.next() {
                 switch entry {
-                case .upsert(let sku, let hash, let line, let modified, let parent, let level):
-                    try upsert.execute(arguments: [run.pipeline, sku, Data(hash), Data(line), run.runID, modified, parent, level])
+                case .upsert(let sku, let hash, .fingerprints(let prints), let modified, let parent, let level):
+                    try upsert.execute(sku: sku, hash: hash, line: [], prints: prints.bytes, modified: modified, parent: parent, variantLevel: level)
+                case .upsert(let sku, let hash, .legacyLine(let line), let modified, let parent, let level):
+                    try upsert.execute(sku: sku, hash: hash, line: line, prints: nil, modified: modified, parent: parent, variantLevel: level)
                 case .publishKit(let sku, let components):
                     try publishKit.execute(arguments: [run.pipeline, sku, components, run.runID])
                 case .clearKit(let sku):

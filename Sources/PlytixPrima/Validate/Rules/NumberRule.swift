@@ -28,42 +28,83 @@ public enum DecimalText {
     public enum Order { case less, equal, greater }
 
     /// `-012,50` → `-12.5`; `nil` when the text is not a plain decimal number.
+    /// Works on the UTF-8 in place: four numbers a row, a million rows, and the canonical form
+    /// (at most a few bytes, a small string) is the only thing it makes.
     public static func normalize(_ text: String, separator: DecimalSeparator) -> String? {
-        var bytes = Array(text.utf8)[...]
-        var negative = false
-        if let sign = bytes.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
-            negative = sign == UInt8(ascii: "-")
-            bytes = bytes.dropFirst()
-        }
-        var integer: [UInt8] = []
-        var fraction: [UInt8] = []
-        var seenSeparator = false
-        for byte in bytes {
-            if byte >= 0x30 && byte <= 0x39 {
-                if seenSeparator { fraction.append(byte) } else { integer.append(byte) }
-                continue
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let number = Parts(bytes, separator: separator) else { return nil }
+            let integer = number.integerDigits(bytes), fraction = number.fractionDigits(bytes)
+            let negative = number.negative && !number.isZero(bytes)
+            let length = (negative ? 1 : 0) + max(integer.count, 1) + (fraction.isEmpty ? 0 : 1 + fraction.count)
+            return String(unsafeUninitializedCapacity: length) { out in
+                var count = 0
+                func put(_ byte: UInt8) { out[count] = byte; count += 1 }
+                if negative { put(UInt8(ascii: "-")) }
+                if integer.isEmpty { put(UInt8(ascii: "0")) }
+                for digit in integer { put(digit) }
+                if !fraction.isEmpty { put(UInt8(ascii: ".")) }
+                for digit in fraction { put(digit) }
+                return count
             }
-            let isPoint = byte == UInt8(ascii: "."), isComma = byte == UInt8(ascii: ",")
-            let accepted = (isPoint && separator != .comma) || (isComma && separator != .point)
-            guard accepted, !seenSeparator else { return nil }
-            seenSeparator = true
         }
-        guard !integer.isEmpty || !fraction.isEmpty else { return nil }
-        while integer.count > 1 && integer.first == UInt8(ascii: "0") { integer.removeFirst() }
-        if integer.isEmpty { integer = [UInt8(ascii: "0")] }
-        while fraction.last == UInt8(ascii: "0") { fraction.removeLast() }
-        let isZero = integer == [UInt8(ascii: "0")] && fraction.isEmpty
-        var result = (negative && !isZero) ? "-" : ""
-        result += String(decoding: integer, as: UTF8.self)
-        if !fraction.isEmpty { result += "." + String(decoding: fraction, as: UTF8.self) }
-        return result
+    }
+
+    /// Where a plain decimal's parts are in its bytes: an optional sign, digits, at most one
+    /// separator, digits (at least one digit in all).
+    private struct Parts {
+        var negative = false
+        var integer: Range<Int>
+        var fraction: Range<Int>
+
+        init?(_ bytes: UnsafeBufferPointer<UInt8>, separator: DecimalSeparator) {
+            var start = 0
+            if let sign = bytes.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+                negative = sign == UInt8(ascii: "-")
+                start = 1
+            }
+            var separatorIndex: Int?
+            for index in start..<bytes.count {
+                let byte = bytes[index]
+                if byte >= 0x30 && byte <= 0x39 { continue }
+                let isPoint = byte == UInt8(ascii: "."), isComma = byte == UInt8(ascii: ",")
+                let accepted = (isPoint && separator != .comma) || (isComma && separator != .point)
+                guard accepted, separatorIndex == nil else { return nil }
+                separatorIndex = index
+            }
+            integer = start..<(separatorIndex ?? bytes.count)
+            fraction = (separatorIndex.map { $0 + 1 } ?? bytes.count)..<bytes.count
+            guard !integer.isEmpty || !fraction.isEmpty else { return nil }
+        }
+
+        /// Without leading zeros (empty for zero).
+        func integerDigits(_ bytes: UnsafeBufferPointer<UInt8>) -> Slice<UnsafeBufferPointer<UInt8>> {
+            var lower = integer.lowerBound
+            while lower < integer.upperBound && bytes[lower] == UInt8(ascii: "0") { lower += 1 }
+            return bytes[lower..<integer.upperBound]
+        }
+
+        /// Without trailing zeros.
+        func fractionDigits(_ bytes: UnsafeBufferPointer<UInt8>) -> Slice<UnsafeBufferPointer<UInt8>> {
+            var upper = fraction.upperBound
+            while upper > fraction.lowerBound && bytes[upper - 1] == UInt8(ascii: "0") { upper -= 1 }
+            return bytes[fraction.lowerBound..<upper]
+        }
+
+        func isZero(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { integerDigits(bytes).isEmpty && fractionDigits(bytes).isEmpty }
     }
 
     /// Compares two canonical decimals (as `normalize` writes them).
     public static func compare(_ a: String, _ b: String) -> Order {
-        let negativeA = a.hasPrefix("-"), negativeB = b.hasPrefix("-")
+        var a = a, b = b
+        return a.withUTF8 { a in b.withUTF8 { b in compare(a, b) } }
+    }
+
+    private static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Order {
+        let negativeA = a.first == UInt8(ascii: "-"), negativeB = b.first == UInt8(ascii: "-")
         if negativeA != negativeB { return negativeA ? .less : .greater }
-        let magnitude = compareMagnitude(negativeA ? String(a.dropFirst()) : a, negativeB ? String(b.dropFirst()) : b)
+        let magnitude = compareMagnitude(
+            UnsafeBufferPointer(rebasing: a.dropFirst(negativeA ? 1 : 0)), UnsafeBufferPointer(rebasing: b.dropFirst(negativeB ? 1 : 0)))
         guard negativeA else { return magnitude }
         switch magnitude {
         case .less: return .greater
@@ -72,18 +113,17 @@ public enum DecimalText {
         }
     }
 
-    private static func compareMagnitude(_ a: String, _ b: String) -> Order {
-        let partsA = a.split(separator: ".", omittingEmptySubsequences: false)
-        let partsB = b.split(separator: ".", omittingEmptySubsequences: false)
-        let intA = partsA[0], intB = partsB[0]
-        if intA.count != intB.count { return intA.count < intB.count ? .less : .greater }
-        if intA != intB { return intA < intB ? .less : .greater }
-        let fracA = partsA.count > 1 ? Array(partsA[1].utf8) : []
-        let fracB = partsB.count > 1 ? Array(partsB[1].utf8) : []
-        for i in 0..<max(fracA.count, fracB.count) {
-            let da = i < fracA.count ? fracA[i] : UInt8(ascii: "0")
-            let db = i < fracB.count ? fracB[i] : UInt8(ascii: "0")
-            if da != db { return da < db ? .less : .greater }
+    /// Canonical integer parts have no leading zeros: the longer is the larger, equal lengths
+    /// compare digit by digit; then the fractions, the shorter padded with zeros.
+    private static func compareMagnitude(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Order {
+        let pointA = a.firstIndex(of: UInt8(ascii: ".")) ?? a.count, pointB = b.firstIndex(of: UInt8(ascii: ".")) ?? b.count
+        if pointA != pointB { return pointA < pointB ? .less : .greater }
+        for index in 0..<pointA where a[index] != b[index] { return a[index] < b[index] ? .less : .greater }
+        let fractionA = a.dropFirst(pointA + 1), fractionB = b.dropFirst(pointB + 1)
+        for offset in 0..<max(fractionA.count, fractionB.count) {
+            let digitA = offset < fractionA.count ? fractionA[fractionA.startIndex + offset] : UInt8(ascii: "0")
+            let digitB = offset < fractionB.count ? fractionB[fractionB.startIndex + offset] : UInt8(ascii: "0")
+            if digitA != digitB { return digitA < digitB ? .less : .greater }
         }
         return .equal
     }
