@@ -49,8 +49,11 @@ struct RelationshipPlan {
     private let catalogue: KnownCatalogue?
     private let publishedKits: [SKUFingerprint: PublishedKit]
     private let fullExport: Bool
-    /// For this run's accepted rows with references, and the published products they lead to.
-    private var verdicts: [SKUFingerprint: Verdict] = [:]
+    /// The verdicts of this run's accepted rows with references and of the published products
+    /// they lead to, by the number the walk gave each (one table serves the walk and the answers).
+    private var numbers: [SKUFingerprint: Int32] = [:]
+    private var verdictList: [Verdict] = []
+    private var decided: [Bool] = []
 
     /// Deepest import placement a chain of references may reach, so the number of sequencing
     /// files stays small whatever the export holds.
@@ -71,7 +74,12 @@ struct RelationshipPlan {
 
     // MARK: - Questions pass 2 asks
 
-    func verdict(of sku: String) -> Verdict? { verdicts[SKUFingerprint(sku)] }
+    func verdict(of sku: String) -> Verdict? { verdict(of: SKUFingerprint(sku)) }
+
+    private func verdict(of key: SKUFingerprint) -> Verdict? {
+        guard let number = numbers[key], decided[Int(number)] else { return nil }
+        return verdictList[Int(number)]
+    }
 
     /// A product that any row of this export, or any variant Prima has, names as its parent.
     func isParent(_ sku: String) -> Bool { isParent(SKUFingerprint(sku)) }
@@ -99,7 +107,7 @@ struct RelationshipPlan {
     }
 
     private func placement(of key: SKUFingerprint) -> ImportPlacement {
-        if isAcceptedHere(key), let verdict = verdicts[key] { return verdict.placement }
+        if isAcceptedHere(key), let verdict = verdict(of: key) { return verdict.placement }
         return ImportPlacement(group: isParent(key) ? .parent : .standalone, level: 0)
     }
 
@@ -107,7 +115,7 @@ struct RelationshipPlan {
         if let entry = index.entry(for: key) {
             if entry.isDuplicate || entry.standing == .rejected { return .rejectedHere }
             if entry.standing == .accepted {
-                return verdicts[key]?.failures.isEmpty == false ? .rejectedHere : .available
+                return verdict(of: key)?.failures.isEmpty == false ? .rejectedHere : .available
             }
             guard let known = catalogue?.entry(for: key) else {
                 return .unknown(why: "it is in this export but not sales-ready, and was never sent to Prima")
@@ -155,32 +163,33 @@ struct RelationshipPlan {
             var references: [Reference]
             var next = 0
         }
-        var number: [SKUFingerprint: Int] = [:]
         var keys: [SKUFingerprint] = []
-        var lowLink: [Int] = []
+        var lowLink: [Int32] = []
         var onStack: [Bool] = []
-        var componentStack: [Int] = []
+        var componentStack: [Int32] = []
         var frames: [Frame] = []
 
         func open(_ key: SKUFingerprint) -> Frame {
             let node = keys.count
-            number[key] = node
+            numbers[key] = Int32(node)
             keys.append(key)
-            lowLink.append(node)
+            lowLink.append(Int32(node))
             onStack.append(true)
-            componentStack.append(node)
+            componentStack.append(Int32(node))
+            verdictList.append(Verdict())
+            decided.append(false)
             return Frame(node: node, references: references(of: key))
         }
 
-        for root in roots where number[root] == nil && isAcceptedHere(root) {
+        for root in roots where numbers[root] == nil && isAcceptedHere(root) {
             frames.append(open(root))
             while !frames.isEmpty {
                 let top = frames.count - 1
                 if frames[top].next < frames[top].references.count {
                     let target = frames[top].references[frames[top].next].target
                     frames[top].next += 1
-                    if let seen = number[target] {
-                        if onStack[seen] { lowLink[frames[top].node] = min(lowLink[frames[top].node], seen) }
+                    if let seen = numbers[target] {
+                        if onStack[Int(seen)] { lowLink[frames[top].node] = min(lowLink[frames[top].node], seen) }
                     } else if !references(of: target).isEmpty {
                         frames.append(open(target))
                     }
@@ -188,12 +197,12 @@ struct RelationshipPlan {
                 }
                 let done = frames.removeLast()
                 if let caller = frames.last { lowLink[caller.node] = min(lowLink[caller.node], lowLink[done.node]) }
-                guard lowLink[done.node] == done.node else { continue }
+                guard lowLink[done.node] == Int32(done.node) else { continue }
                 var members: [SKUFingerprint] = []
                 while let member = componentStack.popLast() {
-                    onStack[member] = false
-                    members.append(keys[member])
-                    if member == done.node { break }
+                    onStack[Int(member)] = false
+                    members.append(keys[Int(member)])
+                    if member == Int32(done.node) { break }
                 }
                 decide(members)
             }
@@ -227,7 +236,9 @@ struct RelationshipPlan {
                 }
                 if references.contains(where: { !$0.toParent }) { verdict.kitLevels = max(verdict.kitLevels, 1) }
             }
-            verdicts[key] = verdict
+            let number = Int(numbers[key]!)
+            verdictList[number] = verdict
+            decided[number] = true
         }
     }
 
@@ -265,8 +276,8 @@ struct RelationshipPlan {
     }
 
     /// The variant level of a product that exists: decided above, or 0 for one without a parent.
-    private func variantLevel(of key: SKUFingerprint) -> UInt8 { verdicts[key]?.variantLevel ?? 0 }
+    private func variantLevel(of key: SKUFingerprint) -> UInt8 { verdict(of: key)?.variantLevel ?? 0 }
 
     /// How deep kits nest below `key`: decided above, or 0 for a product that is not a kit.
-    private func kitLevels(of key: SKUFingerprint) -> UInt8 { verdicts[key]?.kitLevels ?? 0 }
+    private func kitLevels(of key: SKUFingerprint) -> UInt8 { verdict(of: key)?.kitLevels ?? 0 }
 }

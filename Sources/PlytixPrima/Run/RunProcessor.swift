@@ -86,6 +86,7 @@ public struct RunProcessor: Sendable {
         do {
             firstPass = try spool(from: pipeline, spoolPath: spoolPath, control: control)
             pipeline.finish()
+            MemoryRelease.returnFreedMemory()
         } catch {
             // Stop the reader and the mappers and wait for them, so no thread outlives the run.
             pipeline.cancel()
