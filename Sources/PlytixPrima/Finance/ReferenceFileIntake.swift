@@ -108,13 +108,19 @@ struct ReferenceFileIntake {
         }
         defer { withExtendedLifetime(lock) {} }
         // Listed again under the lock: another worker may have taken them meanwhile.
-        return readyFiles(gate: gate, at: now()).enumerated().map { index, file in ingest(file.name, kind: file.kind, sequence: index) }
+        return readyFiles(gate: gate, at: now()).map { file in ingest(file.name, kind: file.kind) }
     }
 
-    func ingest(_ name: String, kind: ReferenceKind, sequence: Int = 0) -> ReferenceOutcome {
+    /// A staging folder no other intake of this process uses: `watch` runs the intakes of
+    /// several pipelines at once on threads of their own, all under one worker id.
+    func stagingFolder() -> String {
+        layout.staging + "/\(workerID)-prima-reference-\(pipeline.name)-\(IntakeCounter.shared.next())"
+    }
+
+    func ingest(_ name: String, kind: ReferenceKind) -> ReferenceOutcome {
         let path = folder + "/" + name
         let startedAt = now()
-        let staging = layout.staging + "/\(workerID)-prima-reference-\(sequence)"
+        let staging = stagingFolder()
         let stamp = String(RunID.make(startedAt: startedAt, sourceSHA256: "").dropLast())
         func outcome(_ result: ReferenceOutcome.Result) -> ReferenceOutcome {
             ReferenceOutcome(name: name, pipeline: pipeline.name, kind: kind, result: result)
@@ -355,6 +361,20 @@ struct ReferenceFileIntake {
         }
         try FileSystem.syncDirectory(layout.failed)
         return layout.failed + "/" + targetName
+    }
+}
+
+/// Numbers the reference intakes of this process (see `ReferenceFileIntake.stagingFolder`).
+final class IntakeCounter: @unchecked Sendable {
+    static let shared = IntakeCounter()
+    private let lock = NSLock()
+    private var last = 0
+
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        last += 1
+        return last
     }
 }
 
