@@ -343,12 +343,47 @@ enum FinanceFixture {
         #expect(root.directory.list("inbox/prima").isEmpty)
     }
 
-    @Test func aReferenceFileTwoPipelinesWouldTakeIsRefused() throws {
+    static let secondPipeline = TempRoot.pipelineYAML.replacingOccurrences(
+        of: "  patterns: [\"*.csv\", \"*.xml\", \"*.csv.gz\", \"*.xml.gz\"]", with: "  patterns: [\"other-*.csv\"]")
+
+    @Test func pipelinesWhoseReferencePatternsOverlapAreRefusedAtLoadWithExit2() throws {
         let root = TempRoot("reference-ambiguous")
-        root.writePipeline("second", yaml: TempRoot.pipelineYAML.replacingOccurrences(of: "  patterns: [\"*.csv\", \"*.xml\", \"*.csv.gz\", \"*.xml.gz\"]", with: "  patterns: [\"other-*.csv\"]"))
+        // Not the same pattern, but `price-list-eu.csv` would match both.
+        root.writePipeline("second", yaml: Self.secondPipeline.replacingOccurrences(
+            of: "price_list_patterns: [\"price-list*.csv\", \"price-list*.csv.gz\"]", with: "price_list_patterns: [\"*-eu.csv\"]"))
+        // Refused before any reference file arrives, not only when one lies there.
+        #expect(throws: ConfigError.self) { try root.runOnce() }
         FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "1", "S")]))
-        #expect(throws: InboxError.self) { try root.runOnce() }
+        let result = try CLI.run(["run", "--root", root.path, "--settle", "0"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("second.yml") && result.stderr.contains("finance.reference") && result.stderr.contains("'price-list*.csv'"), "\(result.stderr)")
         #expect(root.directory.list("inbox/prima") == ["price-list.csv"])
+        // Another folder, or patterns no name matches both, load.
+        root.writePipeline("second", yaml: Self.secondPipeline.replacingOccurrences(of: "    folder: prima\n", with: "    folder: prima-eu\n"))
+        #expect(try InboxRun.loadPipelines(layout: root.layout, named: nil).count == 2)
+    }
+
+    @Test(arguments: [
+        ("price-list*.csv", "price-list*.csv", true), ("price-list*.csv", "*-eu.csv", true), ("price-list*.csv", "vat-codes*.csv", false),
+        ("price-list*.csv", "price-list*.csv.gz", false), ("price-list*", "*.csv.gz", true), ("price-list-[a-m]*.csv", "price-list-[n-z]*.csv", false),
+        ("price-list-[a-m].csv", "price-list-?.csv", true), ("price-list-[!a].csv", "price-list-a.csv", false),
+        ("price-list-eu.csv", "price-list-EU.csv", false), ("*.csv.gz", "*.csv", false), ("a\\*", "a*b", false),
+    ])
+    func referencePatternsOverlapWhenSomeNameMatchesBoth(a: String, b: String, overlap: Bool) {
+        #expect(ReferencePatternOverlap.patternsOverlap(a, b) == overlap)
+        #expect(ReferencePatternOverlap.patternsOverlap(b, a) == overlap)
+    }
+
+    @Test func twoPipelinesIntakesNeverShareAStagingFolder() throws {
+        let root = TempRoot("reference-staging")
+        let first = try PipelineLoader.parse(yaml: TempRoot.pipelineYAML, name: "first", path: "first.yml")
+        let second = try PipelineLoader.parse(yaml: TempRoot.pipelineYAML, name: "second", path: "second.yml")
+        // `watch` runs both intakes at once under one worker id.
+        let intakes = [first, second, first].map { ReferenceFileIntake(layout: root.layout, pipeline: $0, state: nil, workerID: "w1", now: Date.init) }
+        let folders = intakes.map { $0.stagingFolder() }
+        #expect(Set(folders).count == 3)
+        #expect(folders[0].contains("-first-") && folders[1].contains("-second-"))
+        #expect(folders.allSatisfy { $0.hasPrefix(root.layout.staging + "/w1-prima-reference-") })
     }
 }
 
@@ -461,6 +496,25 @@ enum FinanceFixture {
         #expect(try await watcher.stop() == 0)
         #expect(root.directory.list("inbox/prima").isEmpty)
         #expect(root.directory.list("inbox/failed") == ["vat-codes.csv", "vat-codes.csv.reason.txt"])
+    }
+}
+
+@Suite(.timeLimit(.minutes(2))) struct ReferenceWatchOverlapTests {
+    @Test func watchRefusesAPipelineWhoseReferenceFilesAnotherPipelineTakesAsAConfigError() async throws {
+        let root = TempRoot("reference-watch-overlap")
+        root.writePipeline("second", yaml: ReferenceIntakeTests.secondPipeline)
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("W-1", "RETAIL", "17.50", "S")]))
+        let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.5"])
+        defer { watcher.kill() }
+        try await watcher.started()
+        let invalid = try await watcher.waitFor("pipeline_invalid")
+        #expect(invalid["file"] == "second.yml")
+        #expect(invalid["error"]?.contains("finance.reference") == true)
+        let loaded = try await watcher.waitFor("reference_loaded", file: "price-list.csv")
+        #expect(loaded["pipeline"] == DefaultPipeline.name)
+        #expect(try await watcher.stop() == 0)
+        #expect(watcher.events("reference_loaded").count == 1)
+        #expect(root.directory.list("outbox/prima-reference") == [DefaultPipeline.name])
     }
 }
 

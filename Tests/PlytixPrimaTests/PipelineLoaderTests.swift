@@ -445,7 +445,8 @@ enum PipelineFixture {
 
     @Test func loadAllReadsEveryPipelineSortedByName() throws {
         let folder = TempDirectory("pipelines")
-        folder.write("zeta.yml", DefaultPipeline.yaml)
+        // Each pipeline takes its own Prima reference files (a shared folder and pattern is refused).
+        folder.write("zeta.yml", DefaultPipeline.yaml.replacingOccurrences(of: "    folder: prima\n", with: "    folder: prima-zeta\n"))
         folder.write("alpha.yml", DefaultPipeline.yaml)
         folder.write(".hidden.yml", "not: [valid")
         folder.write("notes.txt", "ignored")

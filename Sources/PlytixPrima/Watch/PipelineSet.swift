@@ -34,6 +34,10 @@ struct PipelineSet {
             if loaded[file]?.stamp == stamp || rejected[file] == stamp { continue }
             do {
                 let config = try PipelineLoader.load(path: path)
+                // Refused like any invalid pipeline when its reference files could be another's (as `run` does).
+                for (other, entry) in loaded.sorted(by: { $0.key < $1.key }) where other != file {
+                    if let conflict = ReferencePatternOverlap.conflict(config, with: entry.config) { throw conflict }
+                }
                 let event = loaded[file] == nil ? "pipeline_loaded" : "pipeline_reloaded"
                 loaded[file] = (stamp, config)
                 rejected[file] = nil
