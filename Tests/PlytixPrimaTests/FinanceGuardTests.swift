@@ -219,7 +219,8 @@ enum FinanceFixture {
         #expect(lines.map { "\($0["ItemCode"]!) \($0["ReasonCode"]!)" } == ["A-1 vat_unknown"])
         let finance = try FinanceFixture.financeReport(root, run)
         #expect((finance["notice"] as? String)?.hasPrefix("No Prima price list has been received yet") == true)
-        #expect(finance["values_compared"] as? Int == 2)
+        // B-2's known code has no item code in Prima to be compared with: only A-1's is judged.
+        #expect(finance["values_compared"] as? Int == 1)
     }
 
     @Test func aLaterRunThatAgreesClosesTheDiscrepancyInStatus() throws {
@@ -233,12 +234,60 @@ enum FinanceFixture {
         let text = try StatusReport.gather(layout: root.layout).text
         #expect(text.contains("open finance discrepancies: 2 (price_differs 1, vat_differs 1)"))
         #expect(text.contains("Prima snapshots: price list price-list.csv (2 rows"))
-        // Plytix now agrees on A-1's price; B-2 no longer carries a VAT code: both close.
-        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["Price": "17.5"]), ("B-2", ["VAT Code": ""])]), name: "two.csv")
+        // Plytix now agrees on A-1's price: it closes. B-2's VAT cell is empty now: nothing was
+        // compared, so its discrepancy stays open (only agreement closes one).
+        var (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["Price": "17.5"]), ("B-2", ["VAT Code": ""])]), name: "two.csv")
         status = try #require(try StatusReport.gather(layout: root.layout).pipelines.first)
-        #expect(status.openFinanceDiscrepancies == [:])
-        #expect(try FinanceFixture.financeReport(root, run)["closed"] as? Int == 2)
+        #expect(status.openFinanceDiscrepancies == ["vat_differs": 1])
+        #expect(try FinanceFixture.financeReport(root, run)["closed"] as? Int == 1)
+        (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("B-2", ["VAT Code": "s"])]), name: "three.csv")
+        #expect(try FinanceFixture.financeReport(root, run)["closed"] as? Int == 1)
         #expect(try StatusReport.gather(layout: root.layout).text.contains("open finance discrepancies: none"))
+    }
+
+    @Test func anExportWithoutThePriceAndVATColumnsClosesNothingAndTheReportSaysSo() throws {
+        let root = TempRoot("finance-absent")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "17.50", "S")]))
+        FinanceFixture.drop(root, "vat-codes.csv", FinanceFixture.standardVATCodes)
+        _ = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["VAT Code": "Z"])]), name: "one.csv")
+        let before = try #require(try StatusReport.gather(layout: root.layout).pipelines.first)
+        #expect(before.openFinanceDiscrepancies == ["price_differs": 1, "vat_differs": 1])
+        // The channel lost both columns: nothing was judged, so nothing closes.
+        var export = ExportBuilder(headers: ExportBuilder.headers.filter { $0 != "Price" && $0 != "VAT Code" })
+        export.add("A-1")
+        let (_, run) = try FinanceFixture.run(root, export: export, name: "two.csv")
+        let after = try #require(try StatusReport.gather(layout: root.layout).pipelines.first)
+        #expect(after.openFinanceDiscrepancies == ["price_differs": 1, "vat_differs": 1])
+        let finance = try FinanceFixture.financeReport(root, run)
+        #expect(finance["closed"] as? Int == 0)
+        #expect(finance["values_compared"] as? Int == 0)
+        #expect(finance["absent_columns"] as? [String] == ["Price", "VAT Code"])
+        let notice = try #require(finance["notice"] as? String)
+        #expect(notice.contains("no 'Price', 'VAT Code' column") && notice.contains("stay open"), "\(notice)")
+        #expect(FinanceFixture.review(root, run) == [])
+    }
+
+    @Test func theItemVATCodeComesFromAnyListAndAMissingOneIsNotJudged() throws {
+        let root = TempRoot("finance-vat-lists")
+        // The pipeline maps no price at all: VAT only. Prima's item codes come from its lists anyway.
+        root.writePipeline(yaml: TempRoot.pipelineYAML.replacingOccurrences(
+            of: "  prices:\n    - source: Price\n      xml: price\n      price_list: RETAIL\n", with: ""))
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([
+            ("A-1", "TRADE", "10", "S"), ("B-2", "TRADE", "10", ""), ("D-4", "WHOLESALE", "9", "S"),
+        ]))
+        FinanceFixture.drop(root, "vat-codes.csv", FinanceFixture.standardVATCodes)
+        // A-1 differs (Prima's TRADE list says S); B-2 has an empty Prima code and C-3 none: not compared.
+        let (_, firstRun) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["VAT Code": "Z"]), ("B-2", ["VAT Code": "Z"]), ("C-3", ["VAT Code": "Z"]), ("D-4", [:])]), name: "one.csv")
+        var status = try #require(try StatusReport.gather(layout: root.layout).pipelines.first)
+        #expect(status.openFinanceDiscrepancies == ["vat_differs": 1])
+        let first = try #require(FinanceFixture.review(root, firstRun))
+        #expect(first.map { "\($0["ItemCode"]!) \($0["PrimaVAT"]!)" } == ["A-1 S"])
+        #expect(try FinanceFixture.financeReport(root, firstRun)["values_compared"] as? Int == 2)
+        // A code Prima does not know is still judged, with or without an item code.
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("C-3", ["VAT Code": "Q"])]), name: "two.csv")
+        #expect(FinanceFixture.review(root, run)?.map { $0["ReasonCode"] } == ["vat_unknown"])
+        status = try #require(try StatusReport.gather(layout: root.layout).pipelines.first)
+        #expect(status.openFinanceDiscrepancies == ["vat_differs": 1, "vat_unknown": 1])
     }
 }
 
