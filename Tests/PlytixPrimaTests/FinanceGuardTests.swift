@@ -357,6 +357,33 @@ enum FinanceFixture {
         #expect(lines.map { "\($0["ItemCode"]!) \($0["ReasonCode"]!)" } == ["B-2 no_prima_price"])
     }
 
+    @Test func aPriceListFilePerListReplacesOnlyTheListsItHolds() throws {
+        let root = TempRoot("reference-per-list")
+        root.writePipeline(yaml: FinanceFixture.twoListPipeline)
+        FinanceFixture.drop(root, "price-list-retail.csv", FinanceFixture.priceList([("A-1", "RETAIL", "19.99", "S"), ("B-2", "RETAIL", "19.99", "S")]), age: 120)
+        FinanceFixture.drop(root, "price-list-trade.csv", FinanceFixture.priceList([("A-1", "TRADE", "12.00", "S"), ("B-2", "TRADE", "12.00", "S")]), age: 90)
+        let export = FinanceFixture.export([("A-1", ["Trade Price": "12"]), ("B-2", ["Trade Price": "12"])], extraHeaders: ["Trade Price"])
+        let (result, run) = try FinanceFixture.run(root, export: export)
+        // The TRADE file did not wipe the RETAIL list: both lists agree.
+        #expect(FinanceFixture.review(root, run) == [])
+        #expect(try FinanceFixture.financeReport(root, run)["values_compared"] as? Int == 6)
+        let reports = try result.references.map { outcome -> [String: Any] in
+            guard case .loaded(let folder, _, _, _) = outcome.result else { throw CancellationError() }
+            let data = try #require(FileManager.default.contents(atPath: folder + "/report.json"))
+            return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        }
+        #expect(reports.map { $0["replaced_price_lists"] as? [String] } == [["RETAIL"], ["TRADE"]])
+        #expect(((reports.last?["price_lists"] as? [String: Any])?.keys.sorted()) == ["RETAIL", "TRADE"])
+        // A new RETAIL file replaces RETAIL whole (B-2 leaves it) and leaves TRADE as it was.
+        FinanceFixture.drop(root, "price-list-retail-2.csv", FinanceFixture.priceList([("A-1", "RETAIL", "18.00", "S")]))
+        let again = FinanceFixture.export([("A-1", ["Trade Price": "12", "Label": "New label"]), ("B-2", ["Trade Price": "12"])], extraHeaders: ["Trade Price"])
+        let (_, second) = try FinanceFixture.run(root, export: again, name: "export-2.csv")
+        let lines = try #require(FinanceFixture.review(root, second))
+        #expect(lines.map { "\($0["ItemCode"]!) \($0["PriceList"]!) \($0["ReasonCode"]!)" } == ["A-1 RETAIL price_differs", "B-2 RETAIL no_prima_price"])
+        let snapshot = try #require(try StateStore.open(layout: root.layout).referenceSnapshots(pipeline: DefaultPipeline.name).first)
+        #expect(snapshot.source == "price-list-retail-2.csv" && snapshot.rows == 3)
+    }
+
     @Test func aFileInTheReferenceFolderThatNoPatternMatchesIsListedAndLeftAlone() throws {
         let root = TempRoot("reference-unmatched")
         FinanceFixture.drop(root, "prices-2026.csv", FinanceFixture.priceList([("A-1", "RETAIL", "1", "S")]))

@@ -246,14 +246,20 @@ struct ReferenceFileIntake {
             guard kept > 0 else {
                 throw FileFault(.noReferenceRows, "The file holds no usable \(kind == .priceList ? "price" : "VAT code") row (\(report.counts.read) row(s) read, \(report.counts.rejected) rejected); replacing Prima's snapshot with it would wipe it. The previous snapshot stays in force.")
             }
-            // Replace the snapshot whole: this transaction commits only after the intake is published.
+            // This transaction commits only after the intake is published.
             let p = pipeline.name
+            var rowsInForce = kept
             switch kind {
             case .priceList:
-                try db.execute(sql: "DELETE FROM prima_price WHERE pipeline = ?", arguments: [p])
-                try db.execute(sql: "DELETE FROM prima_price_list WHERE pipeline = ?", arguments: [p])
+                // Each list the file holds is replaced whole; lists it does not hold stay as they
+                // were (Prima may export one file per list).
+                report.replacedPriceLists = try String.fetchAll(db, sql: "SELECT DISTINCT list FROM incoming_reference ORDER BY list")
+                let replaced = "price_list IN (SELECT list FROM incoming_reference)"
+                try db.execute(sql: "DELETE FROM prima_price WHERE pipeline = ? AND \(replaced)", arguments: [p])
+                try db.execute(sql: "DELETE FROM prima_price_list WHERE pipeline = ? AND \(replaced)", arguments: [p])
                 try db.execute(sql: "INSERT INTO prima_price (pipeline, sku, price_list, price, vat_code) SELECT ?, key, list, value, extra FROM incoming_reference", arguments: [p])
                 try db.execute(sql: "INSERT INTO prima_price_list (pipeline, price_list, precision, items) SELECT ?, list, max(scale), count(*) FROM incoming_reference GROUP BY list", arguments: [p])
+                rowsInForce = try Int.fetchOne(db, sql: "SELECT coalesce(sum(items), 0) FROM prima_price_list WHERE pipeline = ?", arguments: [p]) ?? kept
                 for row in try Row.fetchAll(db, sql: "SELECT price_list, precision, items FROM prima_price_list WHERE pipeline = ? ORDER BY price_list", arguments: [p]) {
                     report.priceLists[row[0]] = ReferenceIntakeReport.PriceListInfo(items: row[2], precision: row[1])
                 }
@@ -264,6 +270,7 @@ struct ReferenceFileIntake {
                         """, arguments: [p, p])
                 }
             case .vatCodes:
+                // The VAT-code table is replaced whole.
                 try db.execute(sql: "DELETE FROM prima_vat_code WHERE pipeline = ?", arguments: [p])
                 try db.execute(sql: "INSERT INTO prima_vat_code (pipeline, vat_code, rate, description) SELECT ?, key, value, extra FROM incoming_reference", arguments: [p])
             }
@@ -271,7 +278,7 @@ struct ReferenceFileIntake {
             try db.execute(sql: """
                 INSERT OR REPLACE INTO prima_reference_snapshot (pipeline, kind, source_name, source_sha256, intake_id, rows, rejected, received_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [p, kind.rawValue, name, sha256, intakeID, kept, report.counts.rejected, StateStore.timestamp(startedAt)])
+                """, arguments: [p, kind.rawValue, name, sha256, intakeID, rowsInForce, report.counts.rejected, StateStore.timestamp(startedAt)])
             let source = SourceInfo(name: name, sha256: sha256, bytes: hashing.bytesRead)
             report.intakeID = intakeID
             report.source = source
@@ -287,7 +294,7 @@ struct ReferenceFileIntake {
             // Published before the snapshot commits: a crash in between loads the file again.
             let target = try publish(staging: staging, intakeID: intakeID)
             ReferenceCrashPoint.afterPublish.reach()
-            return Loaded(folder: target, intakeID: intakeID, rows: kept, rejected: report.counts.rejected)
+            return Loaded(folder: target, intakeID: intakeID, rows: rowsInForce, rejected: report.counts.rejected)
         }
     }
 
@@ -416,7 +423,9 @@ struct ReferenceIntakeReport: Encodable {
     var finishedAt = Date()
     var counts = Counts()
     var rejectsByRule: [String: Int] = [:]
-    /// Per price list in the new snapshot: its items and precision (decimals compared).
+    /// The price lists this file replaced (each whole); other lists stay as they were.
+    var replacedPriceLists: [String] = []
+    /// Per price list in the snapshot now in force: its items and precision (most decimals).
     var priceLists: [String: PriceListInfo] = [:]
     /// VAT codes on price rows that Prima's VAT-code snapshot does not list (accepted; capped at 100).
     var unknownVATCodes: [String] = []
@@ -430,7 +439,7 @@ struct ReferenceIntakeReport: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case intakeID = "intake_id", pipeline, kind, source, startedAt = "started_at", finishedAt = "finished_at", counts
-        case rejectsByRule = "rejects_by_rule", priceLists = "price_lists", unknownVATCodes = "unknown_vat_codes", files
+        case rejectsByRule = "rejects_by_rule", replacedPriceLists = "replaced_price_lists", priceLists = "price_lists", unknownVATCodes = "unknown_vat_codes", files
     }
 }
 
