@@ -493,6 +493,21 @@ enum FinanceFixture {
         #expect(!config.columns.contains { config.finance.isPrimaOwned($0.header) || ($0.source.map { config.finance.isPrimaOwned($0.csv) } ?? false) })
     }
 
+    @Test func primaOwnedNamesAreAddedToTheDefaultsNeverReplaceThem() throws {
+        let base = TempRoot.pipelineYAML
+        let owned = "  prima_owned: [Price, Prices, Trade Price, Retail Price, Sale Price, Cost, Cost Price, Unit Cost, Standard Cost, VAT, VAT Code, VATCode, Tax Code, TaxCode, PriceList]\n"
+        #expect(base.contains(owned))
+        let added = try PipelineLoader.parse(yaml: base.replacingOccurrences(of: owned, with: "  prima_owned: [Margin]\n"), name: "p", path: "p.yml")
+        #expect(added.finance.primaOwned == FinanceSettings.defaultPrimaOwned + ["Margin"])
+        let empty = try PipelineLoader.parse(yaml: base.replacingOccurrences(of: owned, with: "  prima_owned: []\n"), name: "p", path: "p.yml")
+        #expect(empty.finance.primaOwned == FinanceSettings.defaultPrimaOwned)
+        // An empty list does not let a cost column through, and a user's own name is refused too.
+        for (list, column) in [("[]", "  - header: StandardCost\n    source: Standard Cost\n"), ("[Margin]", "  - header: Margin\n    constant: \"0\"\n")] {
+            let yaml = PrimaOwnershipTests.pipeline(adding: column).replacingOccurrences(of: owned, with: "  prima_owned: \(list)\n")
+            #expect(PipelineFixture.error(yaml)?.message.contains("Prima-owned") == true, "\(list) \(column)")
+        }
+    }
+
     @Test func runRefusesAPipelineMappingAPriceIntoTheItemFileWithExit2() throws {
         let root = TempRoot("finance-refused")
         root.writePipeline(yaml: Self.pipeline(adding: "  - header: SalesPrice\n    source: Price\n"))

@@ -14,7 +14,10 @@ enum FinanceSectionParser {
     static func parse(_ node: ConfigNode) throws(ConfigError) -> FinanceSettings {
         let keys = try node.mapping(allowed: Self.keys)
         var finance = FinanceSettings()
-        if let owned = keys["prima_owned"] { finance.primaOwned = try owned.strings() }
+        // Names the user lists are added to the defaults: a list can never switch the refusal off.
+        if let owned = keys["prima_owned"] {
+            for name in try owned.strings() where !finance.primaOwned.contains(name) { finance.primaOwned.append(name) }
+        }
         if let prices = keys["prices"] {
             var lists: Set<String> = [], sources: Set<String> = []
             for item in try prices.items() {

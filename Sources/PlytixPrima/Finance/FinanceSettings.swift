@@ -3,7 +3,7 @@
 /// where Prima's own price lists and VAT codes arrive.
 public struct FinanceSettings: Sendable, Equatable {
     /// Names of Prima columns and Plytix fields that hold financial data (compared ignoring case,
-    /// spaces, `_` and `-`). An
+    /// spaces, `_` and `-`): the defaults plus the pipeline's `prima_owned` names. An
     /// output column whose header or source is one of them is refused when the pipeline loads.
     public var primaOwned: [String] = FinanceSettings.defaultPrimaOwned
     /// Plytix price columns and the Prima price list each is compared with.
