@@ -473,6 +473,11 @@ enum FinanceFixture {
         ("  - header: RRP\n    source: Trade Price\n", "RRP", "Trade Price"),
         ("  - header: VATCode\n    constant: S\n", "VATCode", "VATCode"),
         ("  - header: Tax\n    source: VAT Code\n", "Tax", "VAT Code"),
+        // Not an owned name, but a financial word in the header, the source or the XML name.
+        ("  - header: NetPriceEUR\n    constant: \"0\"\n", "NetPriceEUR", "NetPriceEUR"),
+        ("  - header: Landed\n    source: Landed_Cost\n", "Landed", "Landed_Cost"),
+        ("  - header: Rate\n    source: Rate\n    xml: vat-rate\n", "Rate", "vat-rate"),
+        ("  - header: TaxClass\n    source: Tax Class\n", "TaxClass", "TaxClass"),
     ])
     func aColumnCarryingPrimaOwnedDataIsRefusedAtLoad(column: String, header: String, owned: String) {
         let yaml = Self.pipeline(adding: column)

@@ -111,10 +111,12 @@ enum FinanceSectionParser {
             case .itemType(let relationship, _, _, _): names += [relationship.csv, relationship.xml]
             case .action, .constant: break
             }
-            guard let owned = names.first(where: finance.isPrimaOwned) else { continue }
+            // An exact owned name is the clearer message; a name holding a financial word otherwise.
+            guard let owned = names.first(where: finance.isNamedPrimaOwned) ?? names.first(where: finance.isPrimaOwned) else { continue }
+            let byWord = finance.isNamedPrimaOwned(owned) ? "" : " (its name holds 'price', 'cost', 'VAT' or 'tax')"
             let node = index < items.count ? items[index] : nil
             throw ConfigError(file: node?.file ?? "", key: "columns[\(index)] (\(column.header))", line: node?.line, message:
-                "the output column '\(column.header)' would write '\(owned)', which is Prima-owned financial data (prices, costs and VAT codes are mastered in Prima and never imported from Plytix); remove the column from the pipeline, the finance review compares these values instead")
+                "the output column '\(column.header)' would write '\(owned)', which is Prima-owned financial data\(byWord) (prices, costs and VAT codes are mastered in Prima and never imported from Plytix); remove the column from the pipeline, the finance review compares these values instead")
         }
     }
 }

@@ -25,11 +25,26 @@ public struct FinanceSettings: Sendable, Equatable {
     /// The Plytix fields the finance review reads, in a fixed order: the prices, then the VAT code.
     public var plytixFields: [FieldSource] { prices.map(\.source) + (vat.map { [$0] } ?? []) }
 
-    /// Whether `name` (a Prima column or a Plytix field) is Prima's financial data.
+    /// Words that mark a name as financial wherever they occur in its comparable form
+    /// (`NetPriceEUR`, `landed_cost`, `vat-rate`, `TaxClass`).
+    public static let financialWords = ["price", "cost", "vat", "tax"]
+
+    /// Whether `name` (a Prima column or a Plytix field) is Prima's financial data: one of the
+    /// owned names or a mapped price/VAT source, or a name holding a financial word.
     public func isPrimaOwned(_ name: String) -> Bool {
+        isNamedPrimaOwned(name) || FinanceSettings.holdsFinancialWord(name)
+    }
+
+    /// Whether `name` is exactly (as compared) an owned name or a mapped price/VAT source.
+    public func isNamedPrimaOwned(_ name: String) -> Bool {
         let wanted = FinanceSettings.comparable(name)
         return primaOwned.contains { FinanceSettings.comparable($0) == wanted }
             || plytixFields.contains { FinanceSettings.comparable($0.csv) == wanted || FinanceSettings.comparable($0.xml) == wanted }
+    }
+
+    static func holdsFinancialWord(_ name: String) -> Bool {
+        let comparable = FinanceSettings.comparable(name)
+        return financialWords.contains { comparable.contains($0) }
     }
 
     /// `Unit Cost`, `UnitCost`, `unit_cost` and `unit-cost` name the same thing.
