@@ -245,6 +245,23 @@ enum FinanceFixture {
         #expect(try StatusReport.gather(layout: root.layout).text.contains("open finance discrepancies: none"))
     }
 
+    @Test func aDiscontinuedItemsDiscrepanciesCloseAnItemAbsentFromADeltaKeepsThem() throws {
+        let root = TempRoot("finance-discontinued")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "17.50", "S"), ("B-2", "RETAIL", "17.50", "S"), ("C-3", "RETAIL", "17.50", "S")]))
+        FinanceFixture.drop(root, "vat-codes.csv", FinanceFixture.standardVATCodes)
+        _ = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["VAT Code": "Z"]), ("B-2", [:])]), name: "one.csv")
+        func open() throws -> [String: Int] { try #require(try StatusReport.gather(layout: root.layout).pipelines.first).openFinanceDiscrepancies }
+        #expect(try open() == ["price_differs": 2, "vat_differs": 1])
+        // A delta export without A-1 and B-2: they are not discontinued, their discrepancies stay.
+        _ = try FinanceFixture.run(root, export: FinanceFixture.export([("C-3", ["Price": "17.50"])]), name: "two.csv")
+        #expect(try open() == ["price_differs": 2, "vat_differs": 1])
+        // A-1 archived in Plytix: discontinued in Prima, both of its discrepancies close.
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["Status": "Archived"])]), name: "three.csv")
+        #expect(try root.manifest(run).counts.discontinued == 1)
+        #expect(try FinanceFixture.financeReport(root, run)["closed"] as? Int == 2)
+        #expect(try open() == ["price_differs": 1])
+    }
+
     @Test func anExportWithoutThePriceAndVATColumnsClosesNothingAndTheReportSaysSo() throws {
         let root = TempRoot("finance-absent")
         FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "17.50", "S")]))

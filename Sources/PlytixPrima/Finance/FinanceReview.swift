@@ -107,6 +107,19 @@ final class FinanceReview {
         }
     }
 
+    /// A discontinued item's open discrepancies close: nothing of it is sent to Prima any more,
+    /// so there is nothing left for finance to review. (An item merely absent from a delta
+    /// export is not discontinued and keeps its discrepancies.)
+    func discontinued(_ sku: String, delta: StateDeltaWriter?) throws(OutputError) {
+        let fingerprint = SKUFingerprint(sku)
+        guard open[fingerprint] != nil else { return }
+        for topic in 0...vatTopic where isOpen(fingerprint, topic: topic) {
+            try delta?.finance(.close(sku: sku, priceList: listName(of: topic)))
+            section.closed += 1
+        }
+        open[fingerprint] = nil
+    }
+
     /// A mapped price: compared with Prima's list when both sides have one (an empty or absent
     /// Plytix value, or no price list snapshot, is not compared).
     private func priceVerdict(_ row: AcceptedRow, list index: Int, fingerprint: SKUFingerprint) -> Verdict {
