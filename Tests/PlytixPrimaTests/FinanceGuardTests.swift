@@ -112,9 +112,26 @@ enum FinanceFixture {
         FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "25", "S")]))
         let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["Price": "19.99"])]))
         let line = try #require(FinanceFixture.review(root, run)?.first)
-        // Precision is Prima's list's (no decimals here): 19.99 rounds to 20, 5 below Prima's 25.
+        // Prima's list has whole prices; the comparison still keeps two decimals.
         #expect(line["PrimaValue"] == "25")
-        #expect(line["Difference"] == "'-5")
+        #expect(line["Difference"] == "'-5.01")
+    }
+
+    @Test func wholePrimaPricesCompareAtTwoDecimalsUnlessAPrecisionIsConfigured() throws {
+        let root = TempRoot("finance-precision")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "10", "S"), ("B-2", "RETAIL", "10", "S"), ("C-3", "RETAIL", "10", "S")]))
+        let export = FinanceFixture.export([("A-1", ["Price": "10.49"]), ("B-2", ["Price": "10.00"]), ("C-3", ["Price": "10.5"])])
+        let (_, run) = try FinanceFixture.run(root, export: export)
+        // Prima writing `10` does not make 10.49 equal 10.
+        let lines = try #require(FinanceFixture.review(root, run))
+        #expect(lines.map { "\($0["ItemCode"]!) \($0["Difference"]!)" } == ["A-1 0.49", "C-3 0.50"])
+        // A price mapping with `precision: 0` compares whole units: 10.49 is 10, 10.5 rounds to 11.
+        let whole = TempRoot("finance-precision-0")
+        whole.writePipeline(yaml: TempRoot.pipelineYAML.replacingOccurrences(of: "      price_list: RETAIL\n", with: "      price_list: RETAIL\n      precision: 0\n"))
+        FinanceFixture.drop(whole, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "10", "S"), ("B-2", "RETAIL", "10", "S"), ("C-3", "RETAIL", "10", "S")]))
+        let (_, wholeRun) = try FinanceFixture.run(whole, export: export)
+        #expect(try #require(FinanceFixture.review(whole, wholeRun)).map { "\($0["ItemCode"]!) \($0["Difference"]!)" } == ["C-3 1"])
+        #expect(PipelineFixture.error(TempRoot.pipelineYAML.replacingOccurrences(of: "      price_list: RETAIL\n", with: "      price_list: RETAIL\n      precision: 9\n"))?.message.contains("0 to 8") == true)
     }
 
     @Test func noPrimaPriceForTheItemAndList() throws {

@@ -136,10 +136,13 @@ final class FinanceReview {
             item.reason = .noPrimaPrice
             return .disagreed(item)
         }
-        // Compared at the list's precision: Prima cannot hold more decimals than it shows.
-        let rounded = plytix.rounded(toScale: prima.scale)
-        if rounded == prima { return .agreed }
-        if let rounded { item.difference = DecimalAmount(units: rounded.units - prima.units, scale: prima.scale).description }
+        // Compared at the configured precision, else the list's with at least two decimals: a
+        // list of whole prices does not make 10.49 equal 10.
+        let scale = mapping.comparedPrecision(listPrecision: prima.scale)
+        guard let primaAtScale = prima.rounded(toScale: scale) else { return .disagreed(item) }
+        let rounded = plytix.rounded(toScale: scale)
+        if rounded == primaAtScale { return .agreed }
+        if let rounded { item.difference = DecimalAmount(units: rounded.units - primaAtScale.units, scale: scale).description }
         return .disagreed(item)
     }
 

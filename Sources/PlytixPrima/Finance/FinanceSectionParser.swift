@@ -21,12 +21,19 @@ enum FinanceSectionParser {
         if let prices = keys["prices"] {
             var lists: Set<String> = [], sources: Set<String> = []
             for item in try prices.items() {
-                let entry = try item.mapping(allowed: ["source", "xml", "price_list"])
+                let entry = try item.mapping(allowed: ["source", "xml", "price_list", "precision"])
                 guard let source = entry["source"] else { throw item.error("a price mapping needs 'source': the Plytix price column, e.g. Price") }
                 guard let list = entry["price_list"] else { throw item.error("a price mapping needs 'price_list': the Prima price list, e.g. RETAIL") }
-                let mapping = PriceMapping(
+                var mapping = PriceMapping(
                     source: FieldSource(csv: try source.nonEmptyString(), xml: try entry["xml"]?.nonEmptyString()),
                     priceList: try list.nonEmptyString())
+                if let precision = entry["precision"] {
+                    let text = try precision.string()
+                    guard let value = Int(text), (0...DecimalAmount.maxScale).contains(value) else {
+                        throw precision.error("expected the decimals to compare, 0 to \(DecimalAmount.maxScale), found '\(text)'")
+                    }
+                    mapping.precision = value
+                }
                 guard lists.insert(mapping.priceList).inserted else {
                     throw list.error("the price list '\(mapping.priceList)' is mapped twice; each Prima price list takes one Plytix column")
                 }

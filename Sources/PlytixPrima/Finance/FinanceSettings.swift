@@ -57,6 +57,18 @@ public struct FinanceSettings: Sendable, Equatable {
 public struct PriceMapping: Sendable, Equatable {
     public var source: FieldSource
     public var priceList: String
+    /// Decimals the two prices are compared at (`precision:`); `nil`: the list's own precision,
+    /// at least `minimumPrecision`.
+    public var precision: Int?
+
+    /// Prima writing whole prices (`10`) must not make `10.49` equal `10`: without a configured
+    /// precision, prices compare at no fewer than two decimals.
+    public static let minimumPrecision = 2
+
+    /// The decimals a price of a list with `listPrecision` decimals is compared at.
+    public func comparedPrecision(listPrecision: Int) -> Int {
+        precision ?? max(listPrecision, Self.minimumPrecision)
+    }
 
     public init(source: FieldSource, priceList: String) {
         self.source = source
