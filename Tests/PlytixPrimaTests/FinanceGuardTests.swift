@@ -356,6 +356,27 @@ enum FinanceFixture {
         #expect(snapshot.price(of: SKUFingerprint("C-3"), list: 1) == DecimalAmount(units: 4, scale: 0))
     }
 
+    @Test func aRowWithTwoFailuresCountsAsOneRejectedRow() throws {
+        let root = TempRoot("reference-counts")
+        // Line 3 lacks the item code and has no number: two failures, one row.
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "19.99", "S"), ("", "RETAIL", "abc", "S"), ("B-2", "RETAIL", "5", "S")]))
+        let outcome = try #require(try root.runOnce().references.first)
+        guard case .loaded(let folder, _, let rows, let rejected) = outcome.result else {
+            Issue.record("not loaded: \(outcome.summary)")
+            return
+        }
+        #expect(rows == 2 && rejected == 1)
+        let manifest = try RunManifest.read(from: folder)
+        #expect(manifest.counts.read == 3 && manifest.counts.accepted == 2 && manifest.counts.rejected == 1)
+        let data = try #require(FileManager.default.contents(atPath: folder + "/report.json"))
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(report["counts"] as? [String: Int] == ["read": 3, "accepted": 2, "rejected": 1])
+        // Every failure is still a line of rejects.csv and counted per rule.
+        #expect(report["rejects_by_rule"] as? [String: Int] == ["required": 1, "number": 1])
+        let rejects = parseCSV(String(try #require(root.directory.readText(String(folder.dropFirst(root.path.count + 1)) + "/rejects.csv")).dropFirst()))
+        #expect(rejects.dropFirst().map { [$0[1], $0[5]] } == [["3", "required"], ["3", "number"]])
+    }
+
     @Test func aBrokenReferenceFileIsQuarantinedAndThePreviousSnapshotStays() throws {
         let root = TempRoot("reference-broken")
         FinanceFixture.drop(root, "price-list-1.csv", FinanceFixture.priceList([("A-1", "RETAIL", "17.50", "S")]))

@@ -189,22 +189,24 @@ struct ReferenceFileIntake {
                 """)
             defer { try? db.execute(sql: "DELETE FROM incoming_reference") }
             let insert = try db.cachedStatement(sql: "INSERT INTO incoming_reference (line, key, list, value, scale, extra) VALUES (?, ?, ?, ?, ?, ?)")
-            func reject(_ reason: RejectReason) throws {
-                try rejects.append(reason)
+            // One row counts once however many failures it has (each is a line of rejects.csv),
+            // so read = accepted + rejected.
+            func reject(_ reasons: [RejectReason]) throws {
+                for reason in reasons {
+                    try rejects.append(reason)
+                    report.rejectsByRule[reason.rule.rawValue, default: 0] += 1
+                }
                 report.counts.rejected += 1
-                report.rejectsByRule[reason.rule.rawValue, default: 0] += 1
             }
-            var rejectedLines: Set<Int> = []
             while let outcome = try reader.next() {
                 report.counts.read += 1
                 switch outcome {
                 case .rejected(let fault):
-                    try reject(RejectReason(line: fault.line, sku: fault.sku, field: fault.field, value: fault.value, rule: fault.rule, reason: fault.reason))
+                    try reject([RejectReason(line: fault.line, sku: fault.sku, field: fault.field, value: fault.value, rule: fault.rule, reason: fault.reason)])
                 case .row(let row):
                     let failures = validate(row, kind: kind, names: names)
                     if !failures.isEmpty {
-                        for failure in failures { try reject(failure) }
-                        rejectedLines.insert(row.line)
+                        try reject(failures)
                         continue
                     }
                     let cells = row.values.map { TextCleaning.trim($0 ?? "") }
@@ -220,21 +222,22 @@ struct ReferenceFileIntake {
             }
             let sha256 = try hashing.finish()
             // The same key twice: it is unclear which row is Prima's, so every occurrence is held back.
-            let duplicates = try Row.fetchAll(db, sql: """
+            // Streamed: a file of duplicates must not be held in memory.
+            let duplicates = try Row.fetchCursor(db, sql: """
                 SELECT i.line, i.key, i.list, d.n, d.first FROM incoming_reference i
                 JOIN (SELECT key, list, count(*) AS n, min(line) AS first FROM incoming_reference GROUP BY key, list HAVING n > 1) d
                   ON d.key = i.key AND d.list = i.list ORDER BY i.line
                 """)
-            for row in duplicates {
+            while let row = try duplicates.next() {
                 let line: Int = row[0], key: String = row[1], list: String = row[2], count: Int = row[3], first: Int = row[4]
                 if kind == .priceList {
-                    try reject(RejectReason(
+                    try reject([RejectReason(
                         line: line, sku: key, field: names[0], value: key, rule: .duplicatePrice,
-                        reason: "Item \(quoted(key)) has \(count) prices on the \(list) price list in this file (first on line \(first)); it is unclear which is right, so none of them is used."))
+                        reason: "Item \(quoted(key)) has \(count) prices on the \(list) price list in this file (first on line \(first)); it is unclear which is right, so none of them is used.")])
                 } else {
-                    try reject(RejectReason(
+                    try reject([RejectReason(
                         line: line, sku: "", field: names[0], value: key, rule: .duplicateVATCode,
-                        reason: "VAT code \(quoted(key)) occurs \(count) times in this file (first on line \(first)); it is unclear which rate is right, so none of them is used."))
+                        reason: "VAT code \(quoted(key)) occurs \(count) times in this file (first on line \(first)); it is unclear which rate is right, so none of them is used.")])
                 }
             }
             try db.execute(sql: """
