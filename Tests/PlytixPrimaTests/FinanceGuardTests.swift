@@ -107,14 +107,17 @@ enum FinanceFixture {
         #expect(finance["discrepancies_by_reason"] as? [String: Int] == ["price_differs": 1])
     }
 
-    @Test func aNegativeDifferenceIsNeutralisedForExcel() throws {
+    @Test func aNegativeDifferenceStaysANumberForExcel() throws {
         let root = TempRoot("finance-negative")
         FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "25", "S")]))
         let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["Price": "19.99"])]))
         let line = try #require(FinanceFixture.review(root, run)?.first)
         // Prima's list has whole prices; the comparison still keeps two decimals.
         #expect(line["PrimaValue"] == "25")
-        #expect(line["Difference"] == "'-5.01")
+        // A plain negative number is no formula: finance can sum it.
+        #expect(line["Difference"] == "-5.01")
+        let text = try #require(root.text(run + "/finance-review.csv"))
+        #expect(text.contains(",-5.01,") && !text.contains("'-5.01"))
     }
 
     @Test func wholePrimaPricesCompareAtTwoDecimalsUnlessAPrecisionIsConfigured() throws {
