@@ -468,6 +468,7 @@ enum FinanceFixture {
         for intake in intakes {
             #expect(root.directory.exists("outbox/prima-reference/\(DefaultPipeline.name)/\(intake)/manifest.json"))
         }
+        let killedIntake = try #require(intakes.first { $0.hasSuffix("-price-list-2.csv") })
         #expect(try snapshotSources() == ["price-list-1.csv"])
         #expect(root.directory.list("inbox/prima") == ["price-list-2.csv"])
         // The next run loads it again and compares with it.
@@ -475,6 +476,12 @@ enum FinanceFixture {
         #expect(try snapshotSources() == ["price-list-2.csv"])
         #expect(FinanceFixture.review(root, run) == [])
         #expect(root.directory.list("inbox/prima").isEmpty)
+        // The reload published the same intake again, in the same folder: no stray second one.
+        #expect(root.directory.list("outbox/prima-reference/\(DefaultPipeline.name)").sorted() == intakes.sorted())
+        let snapshot = try #require(try StateStore.open(layout: root.layout).referenceSnapshots(pipeline: DefaultPipeline.name).first)
+        #expect(snapshot.intakeID == killedIntake)
+        #expect(try RunManifest.read(from: root.path + "/outbox/prima-reference/\(DefaultPipeline.name)/\(killedIntake)").runID == killedIntake)
+        #expect(root.directory.list("outbox/.staging").isEmpty)
     }
 
     static let secondPipeline = TempRoot.pipelineYAML.replacingOccurrences(

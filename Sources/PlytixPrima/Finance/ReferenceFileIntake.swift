@@ -277,7 +277,7 @@ struct ReferenceFileIntake {
                 try db.execute(sql: "DELETE FROM prima_vat_code WHERE pipeline = ?", arguments: [p])
                 try db.execute(sql: "INSERT INTO prima_vat_code (pipeline, vat_code, rate, description) SELECT ?, key, value, extra FROM incoming_reference", arguments: [p])
             }
-            let intakeID = RunID.make(startedAt: startedAt, sourceSHA256: sha256)
+            let intakeID = Self.intakeID(name: name, sha256: sha256)
             try db.execute(sql: """
                 INSERT OR REPLACE INTO prima_reference_snapshot (pipeline, kind, source_name, source_sha256, intake_id, rows, rejected, received_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -339,13 +339,30 @@ struct ReferenceFileIntake {
 
     // MARK: - Moving files
 
+    /// The intake of one file's content under its name: `<sha256 prefix>-<name>`. The same file
+    /// loaded again (after a crash between publishing and committing, or delivered again) gets
+    /// the same folder, which it replaces, instead of leaving a second one.
+    static func intakeID(name: String, sha256: String) -> String {
+        let safe = String(name.prefix(200).map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "_" })
+        return String(sha256.prefix(16)) + "-" + safe
+    }
+
     private func publish(staging: String, intakeID: String) throws(OutputError) -> String {
         let parent = layout.outbox + "/" + Self.outboxFolder + "/" + pipeline.name
         try FileSystem.makeDirectory(parent)
         try FileSystem.syncDirectory(staging)
         let target = parent + "/" + intakeID
+        // The same file's earlier intake is set aside, then removed once the new one stands.
+        var earlier: String?
+        if FileSystem.exists(target) {
+            let aside = staging + "-replaced"
+            FileSystem.removeTree(aside)
+            try FileSystem.rename(target, to: aside)
+            earlier = aside
+        }
         try FileSystem.rename(staging, to: target)
         try FileSystem.syncDirectory(parent)
+        if let earlier { FileSystem.removeTree(earlier) }
         return target
     }
 
