@@ -673,9 +673,13 @@ enum FinanceFixture {
         #expect(invalid["error"]?.contains("finance.reference") == true)
         let loaded = try await watcher.waitFor("reference_loaded", file: "price-list.csv")
         #expect(loaded["pipeline"] == DefaultPipeline.name)
-        #expect(try await watcher.stop() == 0)
         #expect(watcher.events("reference_loaded").count == 1)
         #expect(root.directory.list("outbox/prima-reference") == [DefaultPipeline.name])
+        // Once the other pipeline is gone, the refused one is tried again and loads.
+        try FileManager.default.removeItem(atPath: root.path + "/pipelines/\(DefaultPipeline.name).yml")
+        try await watcher.waitFor("pipeline_loaded", count: 2)
+        #expect(watcher.events("pipeline_loaded").last?["pipeline"] == "second")
+        #expect(try await watcher.stop() == 0)
     }
 }
 
