@@ -107,14 +107,34 @@ enum FinanceFixture {
         #expect(finance["discrepancies_by_reason"] as? [String: Int] == ["price_differs": 1])
     }
 
-    @Test func aNegativeDifferenceIsNeutralisedForExcel() throws {
+    @Test func aNegativeDifferenceStaysANumberForExcel() throws {
         let root = TempRoot("finance-negative")
         FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "25", "S")]))
         let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["Price": "19.99"])]))
         let line = try #require(FinanceFixture.review(root, run)?.first)
-        // Precision is Prima's list's (no decimals here): 19.99 rounds to 20, 5 below Prima's 25.
+        // Prima's list has whole prices; the comparison still keeps two decimals.
         #expect(line["PrimaValue"] == "25")
-        #expect(line["Difference"] == "'-5")
+        // A plain negative number is no formula: finance can sum it.
+        #expect(line["Difference"] == "-5.01")
+        let text = try #require(root.text(run + "/finance-review.csv"))
+        #expect(text.contains(",-5.01,") && !text.contains("'-5.01"))
+    }
+
+    @Test func wholePrimaPricesCompareAtTwoDecimalsUnlessAPrecisionIsConfigured() throws {
+        let root = TempRoot("finance-precision")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "10", "S"), ("B-2", "RETAIL", "10", "S"), ("C-3", "RETAIL", "10", "S")]))
+        let export = FinanceFixture.export([("A-1", ["Price": "10.49"]), ("B-2", ["Price": "10.00"]), ("C-3", ["Price": "10.5"])])
+        let (_, run) = try FinanceFixture.run(root, export: export)
+        // Prima writing `10` does not make 10.49 equal 10.
+        let lines = try #require(FinanceFixture.review(root, run))
+        #expect(lines.map { "\($0["ItemCode"]!) \($0["Difference"]!)" } == ["A-1 0.49", "C-3 0.50"])
+        // A price mapping with `precision: 0` compares whole units: 10.49 is 10, 10.5 rounds to 11.
+        let whole = TempRoot("finance-precision-0")
+        whole.writePipeline(yaml: TempRoot.pipelineYAML.replacingOccurrences(of: "      price_list: RETAIL\n", with: "      price_list: RETAIL\n      precision: 0\n"))
+        FinanceFixture.drop(whole, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "10", "S"), ("B-2", "RETAIL", "10", "S"), ("C-3", "RETAIL", "10", "S")]))
+        let (_, wholeRun) = try FinanceFixture.run(whole, export: export)
+        #expect(try #require(FinanceFixture.review(whole, wholeRun)).map { "\($0["ItemCode"]!) \($0["Difference"]!)" } == ["C-3 1"])
+        #expect(PipelineFixture.error(TempRoot.pipelineYAML.replacingOccurrences(of: "      price_list: RETAIL\n", with: "      price_list: RETAIL\n      precision: 9\n"))?.message.contains("0 to 8") == true)
     }
 
     @Test func noPrimaPriceForTheItemAndList() throws {
@@ -219,7 +239,8 @@ enum FinanceFixture {
         #expect(lines.map { "\($0["ItemCode"]!) \($0["ReasonCode"]!)" } == ["A-1 vat_unknown"])
         let finance = try FinanceFixture.financeReport(root, run)
         #expect((finance["notice"] as? String)?.hasPrefix("No Prima price list has been received yet") == true)
-        #expect(finance["values_compared"] as? Int == 2)
+        // B-2's known code has no item code in Prima to be compared with: only A-1's is judged.
+        #expect(finance["values_compared"] as? Int == 1)
     }
 
     @Test func aLaterRunThatAgreesClosesTheDiscrepancyInStatus() throws {
@@ -233,12 +254,77 @@ enum FinanceFixture {
         let text = try StatusReport.gather(layout: root.layout).text
         #expect(text.contains("open finance discrepancies: 2 (price_differs 1, vat_differs 1)"))
         #expect(text.contains("Prima snapshots: price list price-list.csv (2 rows"))
-        // Plytix now agrees on A-1's price; B-2 no longer carries a VAT code: both close.
-        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["Price": "17.5"]), ("B-2", ["VAT Code": ""])]), name: "two.csv")
+        // Plytix now agrees on A-1's price: it closes. B-2's VAT cell is empty now: nothing was
+        // compared, so its discrepancy stays open (only agreement closes one).
+        var (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["Price": "17.5"]), ("B-2", ["VAT Code": ""])]), name: "two.csv")
         status = try #require(try StatusReport.gather(layout: root.layout).pipelines.first)
-        #expect(status.openFinanceDiscrepancies == [:])
-        #expect(try FinanceFixture.financeReport(root, run)["closed"] as? Int == 2)
+        #expect(status.openFinanceDiscrepancies == ["vat_differs": 1])
+        #expect(try FinanceFixture.financeReport(root, run)["closed"] as? Int == 1)
+        (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("B-2", ["VAT Code": "s"])]), name: "three.csv")
+        #expect(try FinanceFixture.financeReport(root, run)["closed"] as? Int == 1)
         #expect(try StatusReport.gather(layout: root.layout).text.contains("open finance discrepancies: none"))
+    }
+
+    @Test func aDiscontinuedItemsDiscrepanciesCloseAnItemAbsentFromADeltaKeepsThem() throws {
+        let root = TempRoot("finance-discontinued")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "17.50", "S"), ("B-2", "RETAIL", "17.50", "S"), ("C-3", "RETAIL", "17.50", "S")]))
+        FinanceFixture.drop(root, "vat-codes.csv", FinanceFixture.standardVATCodes)
+        _ = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["VAT Code": "Z"]), ("B-2", [:])]), name: "one.csv")
+        func open() throws -> [String: Int] { try #require(try StatusReport.gather(layout: root.layout).pipelines.first).openFinanceDiscrepancies }
+        #expect(try open() == ["price_differs": 2, "vat_differs": 1])
+        // A delta export without A-1 and B-2: they are not discontinued, their discrepancies stay.
+        _ = try FinanceFixture.run(root, export: FinanceFixture.export([("C-3", ["Price": "17.50"])]), name: "two.csv")
+        #expect(try open() == ["price_differs": 2, "vat_differs": 1])
+        // A-1 archived in Plytix: discontinued in Prima, both of its discrepancies close.
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["Status": "Archived"])]), name: "three.csv")
+        #expect(try root.manifest(run).counts.discontinued == 1)
+        #expect(try FinanceFixture.financeReport(root, run)["closed"] as? Int == 2)
+        #expect(try open() == ["price_differs": 1])
+    }
+
+    @Test func anExportWithoutThePriceAndVATColumnsClosesNothingAndTheReportSaysSo() throws {
+        let root = TempRoot("finance-absent")
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "17.50", "S")]))
+        FinanceFixture.drop(root, "vat-codes.csv", FinanceFixture.standardVATCodes)
+        _ = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["VAT Code": "Z"])]), name: "one.csv")
+        let before = try #require(try StatusReport.gather(layout: root.layout).pipelines.first)
+        #expect(before.openFinanceDiscrepancies == ["price_differs": 1, "vat_differs": 1])
+        // The channel lost both columns: nothing was judged, so nothing closes.
+        var export = ExportBuilder(headers: ExportBuilder.headers.filter { $0 != "Price" && $0 != "VAT Code" })
+        export.add("A-1")
+        let (_, run) = try FinanceFixture.run(root, export: export, name: "two.csv")
+        let after = try #require(try StatusReport.gather(layout: root.layout).pipelines.first)
+        #expect(after.openFinanceDiscrepancies == ["price_differs": 1, "vat_differs": 1])
+        let finance = try FinanceFixture.financeReport(root, run)
+        #expect(finance["closed"] as? Int == 0)
+        #expect(finance["values_compared"] as? Int == 0)
+        #expect(finance["absent_columns"] as? [String] == ["Price", "VAT Code"])
+        let notice = try #require(finance["notice"] as? String)
+        #expect(notice.contains("no 'Price', 'VAT Code' column") && notice.contains("stay open"), "\(notice)")
+        #expect(FinanceFixture.review(root, run) == [])
+    }
+
+    @Test func theItemVATCodeComesFromAnyListAndAMissingOneIsNotJudged() throws {
+        let root = TempRoot("finance-vat-lists")
+        // The pipeline maps no price at all: VAT only. Prima's item codes come from its lists anyway.
+        root.writePipeline(yaml: TempRoot.pipelineYAML.replacingOccurrences(
+            of: "  prices:\n    - source: Price\n      xml: price\n      price_list: RETAIL\n", with: ""))
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([
+            ("A-1", "TRADE", "10", "S"), ("B-2", "TRADE", "10", ""), ("D-4", "WHOLESALE", "9", "S"),
+        ]))
+        FinanceFixture.drop(root, "vat-codes.csv", FinanceFixture.standardVATCodes)
+        // A-1 differs (Prima's TRADE list says S); B-2 has an empty Prima code and C-3 none: not compared.
+        let (_, firstRun) = try FinanceFixture.run(root, export: FinanceFixture.export([("A-1", ["VAT Code": "Z"]), ("B-2", ["VAT Code": "Z"]), ("C-3", ["VAT Code": "Z"]), ("D-4", [:])]), name: "one.csv")
+        var status = try #require(try StatusReport.gather(layout: root.layout).pipelines.first)
+        #expect(status.openFinanceDiscrepancies == ["vat_differs": 1])
+        let first = try #require(FinanceFixture.review(root, firstRun))
+        #expect(first.map { "\($0["ItemCode"]!) \($0["PrimaVAT"]!)" } == ["A-1 S"])
+        #expect(try FinanceFixture.financeReport(root, firstRun)["values_compared"] as? Int == 2)
+        // A code Prima does not know is still judged, with or without an item code.
+        let (_, run) = try FinanceFixture.run(root, export: FinanceFixture.export([("C-3", ["VAT Code": "Q"])]), name: "two.csv")
+        #expect(FinanceFixture.review(root, run)?.map { $0["ReasonCode"] } == ["vat_unknown"])
+        status = try #require(try StatusReport.gather(layout: root.layout).pipelines.first)
+        #expect(status.openFinanceDiscrepancies == ["vat_differs": 1, "vat_unknown": 1])
     }
 }
 
@@ -271,6 +357,27 @@ enum FinanceFixture {
         #expect(snapshot.price(of: SKUFingerprint("A-1"), list: 0) == DecimalAmount(units: 1999, scale: 2))
         #expect(snapshot.price(of: SKUFingerprint("C-3"), list: 0) == nil)
         #expect(snapshot.price(of: SKUFingerprint("C-3"), list: 1) == DecimalAmount(units: 4, scale: 0))
+    }
+
+    @Test func aRowWithTwoFailuresCountsAsOneRejectedRow() throws {
+        let root = TempRoot("reference-counts")
+        // Line 3 lacks the item code and has no number: two failures, one row.
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "19.99", "S"), ("", "RETAIL", "abc", "S"), ("B-2", "RETAIL", "5", "S")]))
+        let outcome = try #require(try root.runOnce().references.first)
+        guard case .loaded(let folder, _, let rows, let rejected) = outcome.result else {
+            Issue.record("not loaded: \(outcome.summary)")
+            return
+        }
+        #expect(rows == 2 && rejected == 1)
+        let manifest = try RunManifest.read(from: folder)
+        #expect(manifest.counts.read == 3 && manifest.counts.accepted == 2 && manifest.counts.rejected == 1)
+        let data = try #require(FileManager.default.contents(atPath: folder + "/report.json"))
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(report["counts"] as? [String: Int] == ["read": 3, "accepted": 2, "rejected": 1])
+        // Every failure is still a line of rejects.csv and counted per rule.
+        #expect(report["rejects_by_rule"] as? [String: Int] == ["required": 1, "number": 1])
+        let rejects = parseCSV(String(try #require(root.directory.readText(String(folder.dropFirst(root.path.count + 1)) + "/rejects.csv")).dropFirst()))
+        #expect(rejects.dropFirst().map { [$0[1], $0[5]] } == [["3", "required"], ["3", "number"]])
     }
 
     @Test func aBrokenReferenceFileIsQuarantinedAndThePreviousSnapshotStays() throws {
@@ -308,6 +415,33 @@ enum FinanceFixture {
         #expect(lines.map { "\($0["ItemCode"]!) \($0["ReasonCode"]!)" } == ["B-2 no_prima_price"])
     }
 
+    @Test func aPriceListFilePerListReplacesOnlyTheListsItHolds() throws {
+        let root = TempRoot("reference-per-list")
+        root.writePipeline(yaml: FinanceFixture.twoListPipeline)
+        FinanceFixture.drop(root, "price-list-retail.csv", FinanceFixture.priceList([("A-1", "RETAIL", "19.99", "S"), ("B-2", "RETAIL", "19.99", "S")]), age: 120)
+        FinanceFixture.drop(root, "price-list-trade.csv", FinanceFixture.priceList([("A-1", "TRADE", "12.00", "S"), ("B-2", "TRADE", "12.00", "S")]), age: 90)
+        let export = FinanceFixture.export([("A-1", ["Trade Price": "12"]), ("B-2", ["Trade Price": "12"])], extraHeaders: ["Trade Price"])
+        let (result, run) = try FinanceFixture.run(root, export: export)
+        // The TRADE file did not wipe the RETAIL list: both lists agree.
+        #expect(FinanceFixture.review(root, run) == [])
+        #expect(try FinanceFixture.financeReport(root, run)["values_compared"] as? Int == 6)
+        let reports = try result.references.map { outcome -> [String: Any] in
+            guard case .loaded(let folder, _, _, _) = outcome.result else { throw CancellationError() }
+            let data = try #require(FileManager.default.contents(atPath: folder + "/report.json"))
+            return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        }
+        #expect(reports.map { $0["replaced_price_lists"] as? [String] } == [["RETAIL"], ["TRADE"]])
+        #expect(((reports.last?["price_lists"] as? [String: Any])?.keys.sorted()) == ["RETAIL", "TRADE"])
+        // A new RETAIL file replaces RETAIL whole (B-2 leaves it) and leaves TRADE as it was.
+        FinanceFixture.drop(root, "price-list-retail-2.csv", FinanceFixture.priceList([("A-1", "RETAIL", "18.00", "S")]))
+        let again = FinanceFixture.export([("A-1", ["Trade Price": "12", "Label": "New label"]), ("B-2", ["Trade Price": "12"])], extraHeaders: ["Trade Price"])
+        let (_, second) = try FinanceFixture.run(root, export: again, name: "export-2.csv")
+        let lines = try #require(FinanceFixture.review(root, second))
+        #expect(lines.map { "\($0["ItemCode"]!) \($0["PriceList"]!) \($0["ReasonCode"]!)" } == ["A-1 RETAIL price_differs", "B-2 RETAIL no_prima_price"])
+        let snapshot = try #require(try StateStore.open(layout: root.layout).referenceSnapshots(pipeline: DefaultPipeline.name).first)
+        #expect(snapshot.source == "price-list-retail-2.csv" && snapshot.rows == 3)
+    }
+
     @Test func aFileInTheReferenceFolderThatNoPatternMatchesIsListedAndLeftAlone() throws {
         let root = TempRoot("reference-unmatched")
         FinanceFixture.drop(root, "prices-2026.csv", FinanceFixture.priceList([("A-1", "RETAIL", "1", "S")]))
@@ -334,6 +468,7 @@ enum FinanceFixture {
         for intake in intakes {
             #expect(root.directory.exists("outbox/prima-reference/\(DefaultPipeline.name)/\(intake)/manifest.json"))
         }
+        let killedIntake = try #require(intakes.first { $0.hasSuffix("-price-list-2.csv") })
         #expect(try snapshotSources() == ["price-list-1.csv"])
         #expect(root.directory.list("inbox/prima") == ["price-list-2.csv"])
         // The next run loads it again and compares with it.
@@ -341,14 +476,55 @@ enum FinanceFixture {
         #expect(try snapshotSources() == ["price-list-2.csv"])
         #expect(FinanceFixture.review(root, run) == [])
         #expect(root.directory.list("inbox/prima").isEmpty)
+        // The reload published the same intake again, in the same folder: no stray second one.
+        #expect(root.directory.list("outbox/prima-reference/\(DefaultPipeline.name)").sorted() == intakes.sorted())
+        let snapshot = try #require(try StateStore.open(layout: root.layout).referenceSnapshots(pipeline: DefaultPipeline.name).first)
+        #expect(snapshot.intakeID == killedIntake)
+        #expect(try RunManifest.read(from: root.path + "/outbox/prima-reference/\(DefaultPipeline.name)/\(killedIntake)").runID == killedIntake)
+        #expect(root.directory.list("outbox/.staging").isEmpty)
     }
 
-    @Test func aReferenceFileTwoPipelinesWouldTakeIsRefused() throws {
+    static let secondPipeline = TempRoot.pipelineYAML.replacingOccurrences(
+        of: "  patterns: [\"*.csv\", \"*.xml\", \"*.csv.gz\", \"*.xml.gz\"]", with: "  patterns: [\"other-*.csv\"]")
+
+    @Test func pipelinesWhoseReferencePatternsOverlapAreRefusedAtLoadWithExit2() throws {
         let root = TempRoot("reference-ambiguous")
-        root.writePipeline("second", yaml: TempRoot.pipelineYAML.replacingOccurrences(of: "  patterns: [\"*.csv\", \"*.xml\", \"*.csv.gz\", \"*.xml.gz\"]", with: "  patterns: [\"other-*.csv\"]"))
+        // Not the same pattern, but `price-list-eu.csv` would match both.
+        root.writePipeline("second", yaml: Self.secondPipeline.replacingOccurrences(
+            of: "price_list_patterns: [\"price-list*.csv\", \"price-list*.csv.gz\"]", with: "price_list_patterns: [\"*-eu.csv\"]"))
+        // Refused before any reference file arrives, not only when one lies there.
+        #expect(throws: ConfigError.self) { try root.runOnce() }
         FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("A-1", "RETAIL", "1", "S")]))
-        #expect(throws: InboxError.self) { try root.runOnce() }
+        let result = try CLI.run(["run", "--root", root.path, "--settle", "0"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("second.yml") && result.stderr.contains("finance.reference") && result.stderr.contains("'price-list*.csv'"), "\(result.stderr)")
         #expect(root.directory.list("inbox/prima") == ["price-list.csv"])
+        // Another folder, or patterns no name matches both, load.
+        root.writePipeline("second", yaml: Self.secondPipeline.replacingOccurrences(of: "    folder: prima\n", with: "    folder: prima-eu\n"))
+        #expect(try InboxRun.loadPipelines(layout: root.layout, named: nil).count == 2)
+    }
+
+    @Test(arguments: [
+        ("price-list*.csv", "price-list*.csv", true), ("price-list*.csv", "*-eu.csv", true), ("price-list*.csv", "vat-codes*.csv", false),
+        ("price-list*.csv", "price-list*.csv.gz", false), ("price-list*", "*.csv.gz", true), ("price-list-[a-m]*.csv", "price-list-[n-z]*.csv", false),
+        ("price-list-[a-m].csv", "price-list-?.csv", true), ("price-list-[!a].csv", "price-list-a.csv", false),
+        ("price-list-eu.csv", "price-list-EU.csv", false), ("*.csv.gz", "*.csv", false), ("a\\*", "a*b", false),
+    ])
+    func referencePatternsOverlapWhenSomeNameMatchesBoth(a: String, b: String, overlap: Bool) {
+        #expect(ReferencePatternOverlap.patternsOverlap(a, b) == overlap)
+        #expect(ReferencePatternOverlap.patternsOverlap(b, a) == overlap)
+    }
+
+    @Test func twoPipelinesIntakesNeverShareAStagingFolder() throws {
+        let root = TempRoot("reference-staging")
+        let first = try PipelineLoader.parse(yaml: TempRoot.pipelineYAML, name: "first", path: "first.yml")
+        let second = try PipelineLoader.parse(yaml: TempRoot.pipelineYAML, name: "second", path: "second.yml")
+        // `watch` runs both intakes at once under one worker id.
+        let intakes = [first, second, first].map { ReferenceFileIntake(layout: root.layout, pipeline: $0, state: nil, workerID: "w1", now: Date.init) }
+        let folders = intakes.map { $0.stagingFolder() }
+        #expect(Set(folders).count == 3)
+        #expect(folders[0].contains("-first-") && folders[1].contains("-second-"))
+        #expect(folders.allSatisfy { $0.hasPrefix(root.layout.staging + "/w1-prima-reference-") })
     }
 }
 
@@ -362,6 +538,11 @@ enum FinanceFixture {
         ("  - header: RRP\n    source: Trade Price\n", "RRP", "Trade Price"),
         ("  - header: VATCode\n    constant: S\n", "VATCode", "VATCode"),
         ("  - header: Tax\n    source: VAT Code\n", "Tax", "VAT Code"),
+        // Not an owned name, but a financial word in the header, the source or the XML name.
+        ("  - header: NetPriceEUR\n    constant: \"0\"\n", "NetPriceEUR", "NetPriceEUR"),
+        ("  - header: Landed\n    source: Landed_Cost\n", "Landed", "Landed_Cost"),
+        ("  - header: Rate\n    source: Rate\n    xml: vat-rate\n", "Rate", "vat-rate"),
+        ("  - header: TaxClass\n    source: Tax Class\n", "TaxClass", "TaxClass"),
     ])
     func aColumnCarryingPrimaOwnedDataIsRefusedAtLoad(column: String, header: String, owned: String) {
         let yaml = Self.pipeline(adding: column)
@@ -380,6 +561,21 @@ enum FinanceFixture {
         #expect(config.finance.vat == FieldSource(csv: "VAT Code", xml: "vat_code"))
         #expect(config.finance.reference.folder == "prima")
         #expect(!config.columns.contains { config.finance.isPrimaOwned($0.header) || ($0.source.map { config.finance.isPrimaOwned($0.csv) } ?? false) })
+    }
+
+    @Test func primaOwnedNamesAreAddedToTheDefaultsNeverReplaceThem() throws {
+        let base = TempRoot.pipelineYAML
+        let owned = "  prima_owned: [Price, Prices, Trade Price, Retail Price, Sale Price, Cost, Cost Price, Unit Cost, Standard Cost, VAT, VAT Code, VATCode, Tax Code, TaxCode, PriceList]\n"
+        #expect(base.contains(owned))
+        let added = try PipelineLoader.parse(yaml: base.replacingOccurrences(of: owned, with: "  prima_owned: [Margin]\n"), name: "p", path: "p.yml")
+        #expect(added.finance.primaOwned == FinanceSettings.defaultPrimaOwned + ["Margin"])
+        let empty = try PipelineLoader.parse(yaml: base.replacingOccurrences(of: owned, with: "  prima_owned: []\n"), name: "p", path: "p.yml")
+        #expect(empty.finance.primaOwned == FinanceSettings.defaultPrimaOwned)
+        // An empty list does not let a cost column through, and a user's own name is refused too.
+        for (list, column) in [("[]", "  - header: StandardCost\n    source: Standard Cost\n"), ("[Margin]", "  - header: Margin\n    constant: \"0\"\n")] {
+            let yaml = PrimaOwnershipTests.pipeline(adding: column).replacingOccurrences(of: owned, with: "  prima_owned: \(list)\n")
+            #expect(PipelineFixture.error(yaml)?.message.contains("Prima-owned") == true, "\(list) \(column)")
+        }
     }
 
     @Test func runRefusesAPipelineMappingAPriceIntoTheItemFileWithExit2() throws {
@@ -461,6 +657,29 @@ enum FinanceFixture {
         #expect(try await watcher.stop() == 0)
         #expect(root.directory.list("inbox/prima").isEmpty)
         #expect(root.directory.list("inbox/failed") == ["vat-codes.csv", "vat-codes.csv.reason.txt"])
+    }
+}
+
+@Suite(.timeLimit(.minutes(2))) struct ReferenceWatchOverlapTests {
+    @Test func watchRefusesAPipelineWhoseReferenceFilesAnotherPipelineTakesAsAConfigError() async throws {
+        let root = TempRoot("reference-watch-overlap")
+        root.writePipeline("second", yaml: ReferenceIntakeTests.secondPipeline)
+        FinanceFixture.drop(root, "price-list.csv", FinanceFixture.priceList([("W-1", "RETAIL", "17.50", "S")]))
+        let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.5"])
+        defer { watcher.kill() }
+        try await watcher.started()
+        let invalid = try await watcher.waitFor("pipeline_invalid")
+        #expect(invalid["file"] == "second.yml")
+        #expect(invalid["error"]?.contains("finance.reference") == true)
+        let loaded = try await watcher.waitFor("reference_loaded", file: "price-list.csv")
+        #expect(loaded["pipeline"] == DefaultPipeline.name)
+        #expect(watcher.events("reference_loaded").count == 1)
+        #expect(root.directory.list("outbox/prima-reference") == [DefaultPipeline.name])
+        // Once the other pipeline is gone, the refused one is tried again and loads.
+        try FileManager.default.removeItem(atPath: root.path + "/pipelines/\(DefaultPipeline.name).yml")
+        try await watcher.waitFor("pipeline_loaded", count: 2)
+        #expect(watcher.events("pipeline_loaded").last?["pipeline"] == "second")
+        #expect(try await watcher.stop() == 0)
     }
 }
 

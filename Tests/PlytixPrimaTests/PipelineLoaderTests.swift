@@ -445,7 +445,8 @@ enum PipelineFixture {
 
     @Test func loadAllReadsEveryPipelineSortedByName() throws {
         let folder = TempDirectory("pipelines")
-        folder.write("zeta.yml", DefaultPipeline.yaml)
+        // Each pipeline takes its own Prima reference files (a shared folder and pattern is refused).
+        folder.write("zeta.yml", DefaultPipeline.yaml.replacingOccurrences(of: "    folder: prima\n", with: "    folder: prima-zeta\n"))
         folder.write("alpha.yml", DefaultPipeline.yaml)
         folder.write(".hidden.yml", "not: [valid")
         folder.write("notes.txt", "ignored")
@@ -475,12 +476,19 @@ enum PipelineFixture {
 // MARK: - Excel safety
 
 @Suite struct ExcelSafetyTests {
-    @Test(arguments: ["=SUM(A1:A2)", "+1", "-5", "@cmd", "\tx", "\rx", "=", "-", "=HYPERLINK(\"http://x\",\"y\")", "-0.5"])
+    @Test(arguments: [
+        "=SUM(A1:A2)", "@cmd", "\tx", "\rx", "=", "-", "+", "=HYPERLINK(\"http://x\",\"y\")", "-1+A1", "+1e5", "-.5", "-1.",
+        "-1.2.3", "-1,5,0", "- 1", "-1 ", "+SUM(A1)", "-5%",
+    ])
     func formulaStartsGetAnApostrophe(value: String) {
         #expect(ExcelSafety.neutralise(value) == "'" + value)
     }
 
-    @Test(arguments: ["", "PIL-1", "5012345678900", " =1", "'=already", "a=b", "\u{FEFF}=x", "\nx", "Ωmega", "＝1"])
+    @Test(arguments: [
+        "", "PIL-1", "5012345678900", " =1", "'=already", "a=b", "\u{FEFF}=x", "\nx", "Ωmega", "＝1",
+        // A plain signed number cannot be a formula: it stays a number finance can sum.
+        "-1.00", "-5", "+1", "-0.5", "-0,5", "+3.25", "-123456",
+    ])
     func otherValuesAreLeftAlone(value: String) {
         #expect(ExcelSafety.neutralise(value) == value)
     }

@@ -195,7 +195,8 @@ import PlytixPrimaTestSupport
         let root = TempRoot("watch-grace")
         // A second pipeline, so that a settled file it would take is not held back by the busy one.
         root.writePipeline("other", yaml: TempRoot.pipelineYAML.replacingOccurrences(
-            of: #"patterns: ["*.csv", "*.xml", "*.csv.gz", "*.xml.gz"]"#, with: #"patterns: ["*.dat"]"#))
+            of: #"patterns: ["*.csv", "*.xml", "*.csv.gz", "*.xml.gz"]"#, with: #"patterns: ["*.dat"]"#)
+            .replacingOccurrences(of: "    folder: prima\n", with: "    folder: prima-other\n"))  // its own Prima reference files
         let sample = root.path + "/big.csv"
         try await generateSample(rows: 8000, to: sample)
         let watcher = try Watcher(root: root, ["--poll", "0.1", "--settle", "0.5", "--grace", "60"])
@@ -440,7 +441,8 @@ import PlytixPrimaTestSupport
     @Test func differentPipelinesRunConcurrentlyAndABacklogGoesOldestFirst() async throws {
         let root = TempRoot("watch-backlog")
         root.writePipeline("other", yaml: TempRoot.pipelineYAML.replacingOccurrences(
-            of: #"patterns: ["*.csv", "*.xml", "*.csv.gz", "*.xml.gz"]"#, with: #"patterns: ["*.dat"]"#))
+            of: #"patterns: ["*.csv", "*.xml", "*.csv.gz", "*.xml.gz"]"#, with: #"patterns: ["*.dat"]"#)
+            .replacingOccurrences(of: "    folder: prima\n", with: "    folder: prima-other\n"))  // its own Prima reference files
         try await generateSample(rows: 6000, to: root.path + "/inbox/big.dat")
         // A backlog for the default pipeline: names in the opposite order to their times.
         let names = (1...12).map { String(format: "b%02d.csv", $0) }

@@ -32,7 +32,10 @@ public enum PipelineLoader {
         guard !files.isEmpty else {
             throw ConfigError(file: directory, key: "", line: nil, message: "holds no pipeline (*.yml); run `plytix-prima init` to create the default one")
         }
-        return try files.map { (name) throws(ConfigError) in try load(path: directory + "/" + name) }
+        let pipelines = try files.map { (name) throws(ConfigError) in try load(path: directory + "/" + name) }
+        // A Prima reference file must belong to one pipeline, whatever lies in the folder now.
+        if let conflict = ReferencePatternOverlap.firstConflict(in: pipelines) { throw conflict }
+        return pipelines
     }
 
     /// Loads the pipeline named `name` from `directory`.

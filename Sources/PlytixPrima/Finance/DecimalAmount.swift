@@ -76,9 +76,11 @@ public struct DecimalAmount: Sendable, Equatable, CustomStringConvertible {
 
 /// The Plytix values a row carries for the finance review, read in the per-row stage.
 enum FinanceValues {
-    /// The trimmed values of the pipeline's finance fields, in `FinanceSettings.plytixFields` order.
-    static func read(_ row: SourceRow, layout: InputLayout) -> [String] {
+    /// The trimmed values of the pipeline's finance fields, in `FinanceSettings.plytixFields`
+    /// order; `nil` when the export does not carry the column (the product's element, in XML),
+    /// which is not the same as an empty cell.
+    static func read(_ row: SourceRow, layout: InputLayout) -> [String?] {
         guard !layout.financeFields.isEmpty else { return [] }
-        return layout.financeFields.map { index in row.values[index].map(TextCleaning.trim) ?? "" }
+        return layout.financeFields.map { index in row.values[index].map(TextCleaning.trim) }
     }
 }

@@ -14,16 +14,26 @@ enum FinanceSectionParser {
     static func parse(_ node: ConfigNode) throws(ConfigError) -> FinanceSettings {
         let keys = try node.mapping(allowed: Self.keys)
         var finance = FinanceSettings()
-        if let owned = keys["prima_owned"] { finance.primaOwned = try owned.strings() }
+        // Names the user lists are added to the defaults: a list can never switch the refusal off.
+        if let owned = keys["prima_owned"] {
+            for name in try owned.strings() where !finance.primaOwned.contains(name) { finance.primaOwned.append(name) }
+        }
         if let prices = keys["prices"] {
             var lists: Set<String> = [], sources: Set<String> = []
             for item in try prices.items() {
-                let entry = try item.mapping(allowed: ["source", "xml", "price_list"])
+                let entry = try item.mapping(allowed: ["source", "xml", "price_list", "precision"])
                 guard let source = entry["source"] else { throw item.error("a price mapping needs 'source': the Plytix price column, e.g. Price") }
                 guard let list = entry["price_list"] else { throw item.error("a price mapping needs 'price_list': the Prima price list, e.g. RETAIL") }
-                let mapping = PriceMapping(
+                var mapping = PriceMapping(
                     source: FieldSource(csv: try source.nonEmptyString(), xml: try entry["xml"]?.nonEmptyString()),
                     priceList: try list.nonEmptyString())
+                if let precision = entry["precision"] {
+                    let text = try precision.string()
+                    guard let value = Int(text), (0...DecimalAmount.maxScale).contains(value) else {
+                        throw precision.error("expected the decimals to compare, 0 to \(DecimalAmount.maxScale), found '\(text)'")
+                    }
+                    mapping.precision = value
+                }
                 guard lists.insert(mapping.priceList).inserted else {
                     throw list.error("the price list '\(mapping.priceList)' is mapped twice; each Prima price list takes one Plytix column")
                 }
@@ -108,10 +118,12 @@ enum FinanceSectionParser {
             case .itemType(let relationship, _, _, _): names += [relationship.csv, relationship.xml]
             case .action, .constant: break
             }
-            guard let owned = names.first(where: finance.isPrimaOwned) else { continue }
+            // An exact owned name is the clearer message; a name holding a financial word otherwise.
+            guard let owned = names.first(where: finance.isNamedPrimaOwned) ?? names.first(where: finance.isPrimaOwned) else { continue }
+            let byWord = finance.isNamedPrimaOwned(owned) ? "" : " (its name holds 'price', 'cost', 'VAT' or 'tax')"
             let node = index < items.count ? items[index] : nil
             throw ConfigError(file: node?.file ?? "", key: "columns[\(index)] (\(column.header))", line: node?.line, message:
-                "the output column '\(column.header)' would write '\(owned)', which is Prima-owned financial data (prices, costs and VAT codes are mastered in Prima and never imported from Plytix); remove the column from the pipeline, the finance review compares these values instead")
+                "the output column '\(column.header)' would write '\(owned)', which is Prima-owned financial data\(byWord) (prices, costs and VAT codes are mastered in Prima and never imported from Plytix); remove the column from the pipeline, the finance review compares these values instead")
         }
     }
 }

@@ -3,7 +3,7 @@
 /// where Prima's own price lists and VAT codes arrive.
 public struct FinanceSettings: Sendable, Equatable {
     /// Names of Prima columns and Plytix fields that hold financial data (compared ignoring case,
-    /// spaces, `_` and `-`). An
+    /// spaces, `_` and `-`): the defaults plus the pipeline's `prima_owned` names. An
     /// output column whose header or source is one of them is refused when the pipeline loads.
     public var primaOwned: [String] = FinanceSettings.defaultPrimaOwned
     /// Plytix price columns and the Prima price list each is compared with.
@@ -25,11 +25,26 @@ public struct FinanceSettings: Sendable, Equatable {
     /// The Plytix fields the finance review reads, in a fixed order: the prices, then the VAT code.
     public var plytixFields: [FieldSource] { prices.map(\.source) + (vat.map { [$0] } ?? []) }
 
-    /// Whether `name` (a Prima column or a Plytix field) is Prima's financial data.
+    /// Words that mark a name as financial wherever they occur in its comparable form
+    /// (`NetPriceEUR`, `landed_cost`, `vat-rate`, `TaxClass`).
+    public static let financialWords = ["price", "cost", "vat", "tax"]
+
+    /// Whether `name` (a Prima column or a Plytix field) is Prima's financial data: one of the
+    /// owned names or a mapped price/VAT source, or a name holding a financial word.
     public func isPrimaOwned(_ name: String) -> Bool {
+        isNamedPrimaOwned(name) || FinanceSettings.holdsFinancialWord(name)
+    }
+
+    /// Whether `name` is exactly (as compared) an owned name or a mapped price/VAT source.
+    public func isNamedPrimaOwned(_ name: String) -> Bool {
         let wanted = FinanceSettings.comparable(name)
         return primaOwned.contains { FinanceSettings.comparable($0) == wanted }
             || plytixFields.contains { FinanceSettings.comparable($0.csv) == wanted || FinanceSettings.comparable($0.xml) == wanted }
+    }
+
+    static func holdsFinancialWord(_ name: String) -> Bool {
+        let comparable = FinanceSettings.comparable(name)
+        return financialWords.contains { comparable.contains($0) }
     }
 
     /// `Unit Cost`, `UnitCost`, `unit_cost` and `unit-cost` name the same thing.
@@ -42,6 +57,18 @@ public struct FinanceSettings: Sendable, Equatable {
 public struct PriceMapping: Sendable, Equatable {
     public var source: FieldSource
     public var priceList: String
+    /// Decimals the two prices are compared at (`precision:`); `nil`: the list's own precision,
+    /// at least `minimumPrecision`.
+    public var precision: Int?
+
+    /// Prima writing whole prices (`10`) must not make `10.49` equal `10`: without a configured
+    /// precision, prices compare at no fewer than two decimals.
+    public static let minimumPrecision = 2
+
+    /// The decimals a price of a list with `listPrecision` decimals is compared at.
+    public func comparedPrecision(listPrecision: Int) -> Int {
+        precision ?? max(listPrecision, Self.minimumPrecision)
+    }
 
     public init(source: FieldSource, priceList: String) {
         self.source = source

@@ -108,13 +108,19 @@ struct ReferenceFileIntake {
         }
         defer { withExtendedLifetime(lock) {} }
         // Listed again under the lock: another worker may have taken them meanwhile.
-        return readyFiles(gate: gate, at: now()).enumerated().map { index, file in ingest(file.name, kind: file.kind, sequence: index) }
+        return readyFiles(gate: gate, at: now()).map { file in ingest(file.name, kind: file.kind) }
     }
 
-    func ingest(_ name: String, kind: ReferenceKind, sequence: Int = 0) -> ReferenceOutcome {
+    /// A staging folder no other intake of this process uses: `watch` runs the intakes of
+    /// several pipelines at once on threads of their own, all under one worker id.
+    func stagingFolder() -> String {
+        layout.staging + "/\(workerID)-prima-reference-\(pipeline.name)-\(IntakeCounter.shared.next())"
+    }
+
+    func ingest(_ name: String, kind: ReferenceKind) -> ReferenceOutcome {
         let path = folder + "/" + name
         let startedAt = now()
-        let staging = layout.staging + "/\(workerID)-prima-reference-\(sequence)"
+        let staging = stagingFolder()
         let stamp = String(RunID.make(startedAt: startedAt, sourceSHA256: "").dropLast())
         func outcome(_ result: ReferenceOutcome.Result) -> ReferenceOutcome {
             ReferenceOutcome(name: name, pipeline: pipeline.name, kind: kind, result: result)
@@ -183,22 +189,24 @@ struct ReferenceFileIntake {
                 """)
             defer { try? db.execute(sql: "DELETE FROM incoming_reference") }
             let insert = try db.cachedStatement(sql: "INSERT INTO incoming_reference (line, key, list, value, scale, extra) VALUES (?, ?, ?, ?, ?, ?)")
-            func reject(_ reason: RejectReason) throws {
-                try rejects.append(reason)
+            // One row counts once however many failures it has (each is a line of rejects.csv),
+            // so read = accepted + rejected.
+            func reject(_ reasons: [RejectReason]) throws {
+                for reason in reasons {
+                    try rejects.append(reason)
+                    report.rejectsByRule[reason.rule.rawValue, default: 0] += 1
+                }
                 report.counts.rejected += 1
-                report.rejectsByRule[reason.rule.rawValue, default: 0] += 1
             }
-            var rejectedLines: Set<Int> = []
             while let outcome = try reader.next() {
                 report.counts.read += 1
                 switch outcome {
                 case .rejected(let fault):
-                    try reject(RejectReason(line: fault.line, sku: fault.sku, field: fault.field, value: fault.value, rule: fault.rule, reason: fault.reason))
+                    try reject([RejectReason(line: fault.line, sku: fault.sku, field: fault.field, value: fault.value, rule: fault.rule, reason: fault.reason)])
                 case .row(let row):
                     let failures = validate(row, kind: kind, names: names)
                     if !failures.isEmpty {
-                        for failure in failures { try reject(failure) }
-                        rejectedLines.insert(row.line)
+                        try reject(failures)
                         continue
                     }
                     let cells = row.values.map { TextCleaning.trim($0 ?? "") }
@@ -214,21 +222,22 @@ struct ReferenceFileIntake {
             }
             let sha256 = try hashing.finish()
             // The same key twice: it is unclear which row is Prima's, so every occurrence is held back.
-            let duplicates = try Row.fetchAll(db, sql: """
+            // Streamed: a file of duplicates must not be held in memory.
+            let duplicates = try Row.fetchCursor(db, sql: """
                 SELECT i.line, i.key, i.list, d.n, d.first FROM incoming_reference i
                 JOIN (SELECT key, list, count(*) AS n, min(line) AS first FROM incoming_reference GROUP BY key, list HAVING n > 1) d
                   ON d.key = i.key AND d.list = i.list ORDER BY i.line
                 """)
-            for row in duplicates {
+            while let row = try duplicates.next() {
                 let line: Int = row[0], key: String = row[1], list: String = row[2], count: Int = row[3], first: Int = row[4]
                 if kind == .priceList {
-                    try reject(RejectReason(
+                    try reject([RejectReason(
                         line: line, sku: key, field: names[0], value: key, rule: .duplicatePrice,
-                        reason: "Item \(quoted(key)) has \(count) prices on the \(list) price list in this file (first on line \(first)); it is unclear which is right, so none of them is used."))
+                        reason: "Item \(quoted(key)) has \(count) prices on the \(list) price list in this file (first on line \(first)); it is unclear which is right, so none of them is used.")])
                 } else {
-                    try reject(RejectReason(
+                    try reject([RejectReason(
                         line: line, sku: "", field: names[0], value: key, rule: .duplicateVATCode,
-                        reason: "VAT code \(quoted(key)) occurs \(count) times in this file (first on line \(first)); it is unclear which rate is right, so none of them is used."))
+                        reason: "VAT code \(quoted(key)) occurs \(count) times in this file (first on line \(first)); it is unclear which rate is right, so none of them is used.")])
                 }
             }
             try db.execute(sql: """
@@ -240,14 +249,20 @@ struct ReferenceFileIntake {
             guard kept > 0 else {
                 throw FileFault(.noReferenceRows, "The file holds no usable \(kind == .priceList ? "price" : "VAT code") row (\(report.counts.read) row(s) read, \(report.counts.rejected) rejected); replacing Prima's snapshot with it would wipe it. The previous snapshot stays in force.")
             }
-            // Replace the snapshot whole: this transaction commits only after the intake is published.
+            // This transaction commits only after the intake is published.
             let p = pipeline.name
+            var rowsInForce = kept
             switch kind {
             case .priceList:
-                try db.execute(sql: "DELETE FROM prima_price WHERE pipeline = ?", arguments: [p])
-                try db.execute(sql: "DELETE FROM prima_price_list WHERE pipeline = ?", arguments: [p])
+                // Each list the file holds is replaced whole; lists it does not hold stay as they
+                // were (Prima may export one file per list).
+                report.replacedPriceLists = try String.fetchAll(db, sql: "SELECT DISTINCT list FROM incoming_reference ORDER BY list")
+                let replaced = "price_list IN (SELECT list FROM incoming_reference)"
+                try db.execute(sql: "DELETE FROM prima_price WHERE pipeline = ? AND \(replaced)", arguments: [p])
+                try db.execute(sql: "DELETE FROM prima_price_list WHERE pipeline = ? AND \(replaced)", arguments: [p])
                 try db.execute(sql: "INSERT INTO prima_price (pipeline, sku, price_list, price, vat_code) SELECT ?, key, list, value, extra FROM incoming_reference", arguments: [p])
                 try db.execute(sql: "INSERT INTO prima_price_list (pipeline, price_list, precision, items) SELECT ?, list, max(scale), count(*) FROM incoming_reference GROUP BY list", arguments: [p])
+                rowsInForce = try Int.fetchOne(db, sql: "SELECT coalesce(sum(items), 0) FROM prima_price_list WHERE pipeline = ?", arguments: [p]) ?? kept
                 for row in try Row.fetchAll(db, sql: "SELECT price_list, precision, items FROM prima_price_list WHERE pipeline = ? ORDER BY price_list", arguments: [p]) {
                     report.priceLists[row[0]] = ReferenceIntakeReport.PriceListInfo(items: row[2], precision: row[1])
                 }
@@ -258,14 +273,15 @@ struct ReferenceFileIntake {
                         """, arguments: [p, p])
                 }
             case .vatCodes:
+                // The VAT-code table is replaced whole.
                 try db.execute(sql: "DELETE FROM prima_vat_code WHERE pipeline = ?", arguments: [p])
                 try db.execute(sql: "INSERT INTO prima_vat_code (pipeline, vat_code, rate, description) SELECT ?, key, value, extra FROM incoming_reference", arguments: [p])
             }
-            let intakeID = RunID.make(startedAt: startedAt, sourceSHA256: sha256)
+            let intakeID = Self.intakeID(name: name, sha256: sha256)
             try db.execute(sql: """
                 INSERT OR REPLACE INTO prima_reference_snapshot (pipeline, kind, source_name, source_sha256, intake_id, rows, rejected, received_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [p, kind.rawValue, name, sha256, intakeID, kept, report.counts.rejected, StateStore.timestamp(startedAt)])
+                """, arguments: [p, kind.rawValue, name, sha256, intakeID, rowsInForce, report.counts.rejected, StateStore.timestamp(startedAt)])
             let source = SourceInfo(name: name, sha256: sha256, bytes: hashing.bytesRead)
             report.intakeID = intakeID
             report.source = source
@@ -281,7 +297,7 @@ struct ReferenceFileIntake {
             // Published before the snapshot commits: a crash in between loads the file again.
             let target = try publish(staging: staging, intakeID: intakeID)
             ReferenceCrashPoint.afterPublish.reach()
-            return Loaded(folder: target, intakeID: intakeID, rows: kept, rejected: report.counts.rejected)
+            return Loaded(folder: target, intakeID: intakeID, rows: rowsInForce, rejected: report.counts.rejected)
         }
     }
 
@@ -323,13 +339,30 @@ struct ReferenceFileIntake {
 
     // MARK: - Moving files
 
+    /// The intake of one file's content under its name: `<sha256 prefix>-<name>`. The same file
+    /// loaded again (after a crash between publishing and committing, or delivered again) gets
+    /// the same folder, which it replaces, instead of leaving a second one.
+    static func intakeID(name: String, sha256: String) -> String {
+        let safe = String(name.prefix(200).map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "_" })
+        return String(sha256.prefix(16)) + "-" + safe
+    }
+
     private func publish(staging: String, intakeID: String) throws(OutputError) -> String {
         let parent = layout.outbox + "/" + Self.outboxFolder + "/" + pipeline.name
         try FileSystem.makeDirectory(parent)
         try FileSystem.syncDirectory(staging)
         let target = parent + "/" + intakeID
+        // The same file's earlier intake is set aside, then removed once the new one stands.
+        var earlier: String?
+        if FileSystem.exists(target) {
+            let aside = staging + "-replaced"
+            FileSystem.removeTree(aside)
+            try FileSystem.rename(target, to: aside)
+            earlier = aside
+        }
         try FileSystem.rename(staging, to: target)
         try FileSystem.syncDirectory(parent)
+        if let earlier { FileSystem.removeTree(earlier) }
         return target
     }
 
@@ -355,6 +388,20 @@ struct ReferenceFileIntake {
         }
         try FileSystem.syncDirectory(layout.failed)
         return layout.failed + "/" + targetName
+    }
+}
+
+/// Numbers the reference intakes of this process (see `ReferenceFileIntake.stagingFolder`).
+final class IntakeCounter: @unchecked Sendable {
+    static let shared = IntakeCounter()
+    private let lock = NSLock()
+    private var last = 0
+
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        last += 1
+        return last
     }
 }
 
@@ -396,7 +443,9 @@ struct ReferenceIntakeReport: Encodable {
     var finishedAt = Date()
     var counts = Counts()
     var rejectsByRule: [String: Int] = [:]
-    /// Per price list in the new snapshot: its items and precision (decimals compared).
+    /// The price lists this file replaced (each whole); other lists stay as they were.
+    var replacedPriceLists: [String] = []
+    /// Per price list in the snapshot now in force: its items and precision (most decimals).
     var priceLists: [String: PriceListInfo] = [:]
     /// VAT codes on price rows that Prima's VAT-code snapshot does not list (accepted; capped at 100).
     var unknownVATCodes: [String] = []
@@ -410,7 +459,7 @@ struct ReferenceIntakeReport: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case intakeID = "intake_id", pipeline, kind, source, startedAt = "started_at", finishedAt = "finished_at", counts
-        case rejectsByRule = "rejects_by_rule", priceLists = "price_lists", unknownVATCodes = "unknown_vat_codes", files
+        case rejectsByRule = "rejects_by_rule", replacedPriceLists = "replaced_price_lists", priceLists = "price_lists", unknownVATCodes = "unknown_vat_codes", files
     }
 }
 

@@ -43,14 +43,29 @@ final class RejectWriter {
 /// Keeps spreadsheet programs from running a cell as a formula (CSV injection).
 public enum ExcelSafety {
     /// Prefixes a value that starts with `=`, `+`, `-`, `@`, tab or CR with an apostrophe,
-    /// which Excel shows as text and does not execute.
+    /// which Excel shows as text and does not execute. A plain signed number (`-1.00`, `+3`,
+    /// `-0,5`) cannot be a formula and stays a number finance can sum.
     public static func neutralise(_ value: String) -> String {
-        guard let first = value.utf8.first else { return value }
+        guard let first = value.utf8.first, !isPlainNumber(value.utf8) else { return value }
         switch first {
         case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 9, 13:
             return "'" + value
         default:
             return value
         }
+    }
+
+    /// Exactly an optional sign, digits, and optionally one `.` or `,` followed by digits.
+    static func isPlainNumber(_ bytes: String.UTF8View) -> Bool {
+        var rest = bytes[...]
+        if let sign = rest.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { rest = rest.dropFirst() }
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        let whole = rest.prefix(while: isDigit)
+        guard !whole.isEmpty else { return false }
+        rest = rest.dropFirst(whole.count)
+        guard let separator = rest.first else { return true }
+        guard separator == UInt8(ascii: ".") || separator == UInt8(ascii: ",") else { return false }
+        let fraction = rest.dropFirst()
+        return !fraction.isEmpty && fraction.allSatisfy(isDigit)
     }
 }

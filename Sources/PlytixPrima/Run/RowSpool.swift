@@ -24,7 +24,10 @@ final class RowSpoolWriter {
         }
         // Finance review: the row's Plytix price and VAT values (issue 5).
         file.putInt(row.finance.count)
-        for value in row.finance { file.putString(value) }
+        for value in row.finance {
+            file.putByte(value == nil ? 0 : 1)
+            file.putString(value ?? "")
+        }
         try file.endRecord()
     }
 
@@ -85,8 +88,8 @@ struct AcceptedRow: Sendable {
     /// Byte offset of the item-type cell in `encoded`, so a parent of variants can become a style.
     var itemTypeOffset: Int?
     /// The Plytix values the finance review compares with Prima (`FinanceSettings.plytixFields`
-    /// order, trimmed, `""` when empty); never written to an import file.
-    var finance: [String] = []
+    /// order, trimmed, `""` when empty, `nil` when the export lacks the column); never written.
+    var finance: [String?] = []
     /// What the state store keeps to name the columns a later update changes.
     var columns: ColumnFingerprints
 }
@@ -115,7 +118,11 @@ final class RowSpoolReader {
                 modified: modified == Int.min ? nil : Int64(modified), parent: parent, components: components,
                 itemTypeOffset: itemTypeOffset < 0 ? nil : itemTypeOffset, columns: columns)
             let financeCount = try file.int()
-            for _ in 0..<financeCount { row.finance.append(try file.string()) }
+            for _ in 0..<financeCount {
+                let present = try file.byteValue() == 1
+                let value = try file.string()
+                row.finance.append(present ? value : nil)
+            }
             return .accepted(row)
         case 1:
             let count = try file.int()

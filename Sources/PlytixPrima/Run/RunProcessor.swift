@@ -245,6 +245,7 @@ public struct RunProcessor: Sendable {
             try delta?.discontinue(sku)
             // A kit that comes back later is a new kit again, with its whole bill of materials.
             try relationships.forgetKit(sku, delta: delta)
+            try finance?.discontinued(sku, delta: delta)
             counts.discontinued += 1
         }
 
