@@ -52,31 +52,23 @@ final class FinanceReviewWriter {
     /// The columns in order; `ReasonCode`, `SourceFile` and `Line` are added at the end.
     static let header = ["ItemCode", "PriceList", "PlytixValue", "PrimaValue", "Difference", "PlytixVAT", "PrimaVAT", "Reason", "ReasonCode", "SourceFile", "Line"]
 
-    private let writer: DurableFileWriter
-    private let encoder = CSVLineEncoder(delimiter: UInt8(ascii: ","), lineEnding: .crlf, encoding: .utf8)
+    private let file: ExcelCSVFile
     private let sourceFile: String
-    private var line: [UInt8] = []
-    private(set) var rows = 0
 
     init(path: String, sourceFile: String) throws(OutputError) {
-        writer = try DurableFileWriter(path: path)
+        file = try ExcelCSVFile(
+            directory: FileSystem.parentPath(of: path), name: FileSystem.lastComponent(of: path), kind: Self.kind, header: Self.header)
         self.sourceFile = sourceFile
-        try writer.write([0xEF, 0xBB, 0xBF] + encoder.line(Self.header))
     }
+
+    var rows: Int { file.rows }
 
     func append(_ item: FinanceDiscrepancy) throws(OutputError) {
-        line.removeAll(keepingCapacity: true)
-        let cells = [
+        try file.append([
             item.sku, item.priceList, item.plytixValue, item.primaValue, item.difference, item.plytixVAT, item.primaVAT,
             item.sentence, item.reason.rawValue, sourceFile, String(item.line),
-        ]
-        encoder.append(cells.map { ExcelSafety.neutralise(RejectWriter.visible($0)) }, to: &line)
-        try writer.write(line)
-        rows += 1
+        ])
     }
 
-    func finish() throws(OutputError) -> OutputFile {
-        let (sha256, bytes) = try writer.finish(sync: false)
-        return OutputFile(name: Self.fileName, kind: Self.kind, rows: rows, sha256: sha256, bytes: bytes)
-    }
+    func finish() throws(OutputError) -> OutputFile { try file.finish() }
 }

@@ -1,25 +1,22 @@
-/// Writes `rejects.csv` for operations and finance, who open it in Excel: UTF-8 with a BOM,
-/// CRLF, one line per failure, values cut to 200 characters and formulas neutralised.
-final class RejectWriter {
-    static let header = ["source_file", "line", "sku", "field", "value", "rule", "reason", "prima_column"]
-    static let valueLimit = 200
-
+/// A CSV file that people open in Excel (`rejects.csv`, `finance-review.csv`): UTF-8 with a
+/// BOM, CRLF, every cell made visible and neutralised against formulas, hashed as written.
+final class ExcelCSVFile {
     private let writer: DurableFileWriter
     private let encoder = CSVLineEncoder(delimiter: UInt8(ascii: ","), lineEnding: .crlf, encoding: .utf8)
-    private let sourceFile: String
+    private let name: String
+    private let kind: String
     private var line: [UInt8] = []
     private(set) var rows = 0
 
-    init(path: String, sourceFile: String) throws(OutputError) {
-        writer = try DurableFileWriter(path: path)
-        self.sourceFile = sourceFile
-        try writer.write([0xEF, 0xBB, 0xBF] + encoder.line(Self.header))
+    init(directory: String, name: String, kind: String, header: [String]) throws(OutputError) {
+        writer = try DurableFileWriter(path: directory + "/" + name)
+        self.name = name
+        self.kind = kind
+        try writer.write([0xEF, 0xBB, 0xBF] + encoder.line(header))
     }
 
-    func append(_ reject: RejectReason) throws(OutputError) {
+    func append(_ cells: [String]) throws(OutputError) {
         line.removeAll(keepingCapacity: true)
-        let value = reject.value.count > Self.valueLimit ? String(reject.value.prefix(Self.valueLimit)) : reject.value
-        let cells = [sourceFile, String(reject.line), reject.sku, reject.field, value, reject.rule.rawValue, reject.reason, reject.primaColumn]
         encoder.append(cells.map { ExcelSafety.neutralise(Self.visible($0)) }, to: &line)
         try writer.write(line)
         rows += 1
@@ -36,8 +33,33 @@ final class RejectWriter {
 
     func finish() throws(OutputError) -> OutputFile {
         let (sha256, bytes) = try writer.finish(sync: false)
-        return OutputFile(name: "rejects.csv", kind: "rejects", rows: rows, sha256: sha256, bytes: bytes)
+        return OutputFile(name: name, kind: kind, rows: rows, sha256: sha256, bytes: bytes)
     }
+}
+
+/// Writes `rejects.csv` for operations and finance: one line per failure, values cut to 200
+/// characters.
+final class RejectWriter {
+    static let header = ["source_file", "line", "sku", "field", "value", "rule", "reason", "prima_column"]
+    static let valueLimit = 200
+
+    private let file: ExcelCSVFile
+    private let sourceFile: String
+
+    init(path: String, sourceFile: String) throws(OutputError) {
+        file = try ExcelCSVFile(
+            directory: FileSystem.parentPath(of: path), name: FileSystem.lastComponent(of: path), kind: "rejects", header: Self.header)
+        self.sourceFile = sourceFile
+    }
+
+    var rows: Int { file.rows }
+
+    func append(_ reject: RejectReason) throws(OutputError) {
+        let value = reject.value.count > Self.valueLimit ? String(reject.value.prefix(Self.valueLimit)) : reject.value
+        try file.append([sourceFile, String(reject.line), reject.sku, reject.field, value, reject.rule.rawValue, reject.reason, reject.primaColumn])
+    }
+
+    func finish() throws(OutputError) -> OutputFile { try file.finish() }
 }
 
 /// Keeps spreadsheet programs from running a cell as a formula (CSV injection).

@@ -9,7 +9,7 @@ enum MemoryRelease {
     #if canImport(Glibc)
     private typealias Trim = @convention(c) (Int) -> Int32
     /// glibc's `malloc_trim` (from `<malloc.h>`, which the Glibc module does not export).
-    nonisolated(unsafe) private static let trim: Trim? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim")
+    private static let trim: Trim? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim")
         .map { unsafeBitCast($0, to: Trim.self) }
     #endif
 
