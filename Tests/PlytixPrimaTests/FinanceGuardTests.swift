@@ -499,6 +499,10 @@ enum FinanceFixture {
         #expect(result.status == 2)
         #expect(result.stderr.contains("second.yml") && result.stderr.contains("finance.reference") && result.stderr.contains("'price-list*.csv'"), "\(result.stderr)")
         #expect(root.directory.list("inbox/prima") == ["price-list.csv"])
+        // Running only one of the pair is refused too: the file would still be ambiguous.
+        let named = try CLI.run(["run", "--root", root.path, "--settle", "0", "--pipeline", DefaultPipeline.name])
+        #expect(named.status == 2 && named.stderr.contains("finance.reference"), "\(named.stderr)")
+        #expect(root.directory.list("inbox/prima") == ["price-list.csv"])
         // Another folder, or patterns no name matches both, load.
         root.writePipeline("second", yaml: Self.secondPipeline.replacingOccurrences(of: "    folder: prima\n", with: "    folder: prima-eu\n"))
         #expect(try InboxRun.loadPipelines(layout: root.layout, named: nil).count == 2)

@@ -105,8 +105,18 @@ public struct InboxRun: Sendable {
 
     /// Loads the root's pipelines (all, or the one named), refusing anything invalid.
     public static func loadPipelines(layout: RootLayout, named name: String?) throws(ConfigError) -> [PipelineConfig] {
-        if let name { return [try PipelineLoader.load(named: name, in: layout.pipelines)] }
-        return try PipelineLoader.loadAll(in: layout.pipelines)
+        guard let name else { return try PipelineLoader.loadAll(in: layout.pipelines) }
+        let chosen = try PipelineLoader.load(named: name, in: layout.pipelines)
+        // Only the named pipeline runs, but a Prima reference file it shares with another
+        // pipeline is refused as in a run of all (a broken other pipeline does not stop it).
+        let others = FileSystem.list(layout.pipelines)
+            .filter { $0.hasSuffix("." + PipelineLoader.fileExtension) && !$0.hasPrefix(".") && $0 != name + "." + PipelineLoader.fileExtension }
+            .sorted()
+            .compactMap { try? PipelineLoader.load(path: layout.pipelines + "/" + $0) }
+        for other in others {
+            if let conflict = ReferencePatternOverlap.conflict(chosen, with: other) { throw conflict }
+        }
+        return [chosen]
     }
 
     public func run(log: (String) -> Void = { _ in }) throws(InboxError) -> InboxRunResult {
