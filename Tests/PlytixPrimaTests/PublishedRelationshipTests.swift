@@ -48,6 +48,22 @@ import PlytixPrimaTestSupport
         #expect(Set(F.rejects(root, run)) == ["KA bom_cycle", "KB bom_cycle", "KC bom_cycle", "KD component_rejected"])
     }
 
+    @Test func reParentingAStyleCountsTheVariantsPrimaHasBelowIt() throws {
+        let root = TempRoot("published-variant-depth")
+        root.drop("1.csv", StateFixture.export(["L0", "L1", "L2", "L3"], ["L2": ["Variant of": "L1"], "L3": ["Variant of": "L2"]]).bytes, age: 200)
+        let first = try F.run(root)
+        #expect(F.rejects(root, first) == [], "L1 → L2 → L3 is three levels")
+        // L1 moves below L0: with L2 and L3 below it the family would have four levels.
+        root.drop("2.csv", StateFixture.export(["L1"], ["L1": ["Variant of": "L0"]]).bytes, age: 100)
+        let second = try F.run(root)
+        #expect(F.rejects(root, second) == ["L1 variant_too_deep"])
+        #expect(F.reason(root, second, sku: "L1", rule: "variant_too_deep")?.contains("would have 4 levels") == true)
+        // L2 alone may move below L0: L0 → L2 → L3.
+        root.drop("3.csv", StateFixture.export(["L2"], ["L2": ["Variant of": "L0"]]).bytes)
+        let third = try F.run(root)
+        #expect(try F.rejects(root, third) == [] && F.itemCodes(root, third) == ["L2"])
+    }
+
     @Test func kitDepthCountsKitsPrimaAlreadyHas() throws {
         let root = TempRoot("published-kit-depth")
         let chain = ["K1": Self.kit("P"), "K2": Self.kit("K1"), "K3": Self.kit("K2"), "K4": Self.kit("K3"), "K5": Self.kit("K4")]

@@ -41,6 +41,8 @@ struct RelationshipPlan {
         var variantLevel: UInt8 = 0
         /// 1 for a kit of plain items, 2 for a kit holding a kit…; 0 for other products.
         var kitLevels: UInt8 = 0
+        /// Levels of variants Prima already has below this product (a re-parented style).
+        var levelsBelow: UInt8 = 0
     }
 
     let settings: RelationshipSettings
@@ -54,6 +56,8 @@ struct RelationshipPlan {
     private var numbers: [SKUFingerprint: Int32] = [:]
     private var verdictList: [Verdict] = []
     private var decided: [Bool] = []
+    /// Published variants below this run's re-parented styles, to check a family's depth downward.
+    private var publishedChildren: [SKUFingerprint: [SKUFingerprint]] = [:]
 
     /// Deepest import placement a chain of references may reach, so the number of sequencing
     /// files stays small whatever the export holds.
@@ -69,6 +73,7 @@ struct RelationshipPlan {
         self.publishedKits = publishedKits
         self.fullExport = fullExport
         self.settings = settings
+        collectPublishedChildren()
         resolve(roots: Array(graph.parentOf.keys) + Array(graph.componentsOf.keys))
     }
 
@@ -152,6 +157,32 @@ struct RelationshipPlan {
             for component in publishedKits[key]?.components ?? [] { references.append(Reference(target: component, toParent: false)) }
         }
         return references
+    }
+
+    /// A variant sent with a parent that Prima already has variants below: its family may grow
+    /// deeper than the limit downward. Collects, level by level, the published variants below
+    /// such products (a few scans of the published parents, only when there are any).
+    private mutating func collectPublishedChildren() {
+        guard let catalogue else { return }
+        var frontier = Set(graph.parentOf.keys.filter { isAcceptedHere($0) && catalogue.entry(for: $0)?.isParent == true })
+        for _ in 0..<settings.maxVariantLevels where !frontier.isEmpty {
+            var next: Set<SKUFingerprint> = []
+            for (child, parent) in catalogue.parentOf where frontier.contains(parent) {
+                publishedChildren[parent, default: []].append(child)
+                next.insert(child)
+            }
+            frontier = next
+        }
+    }
+
+    /// How many levels of published variants that stay in Prima hang below `key` (capped).
+    private func publishedLevelsBelow(_ key: SKUFingerprint, depth: Int = 0) -> Int {
+        guard depth <= settings.maxVariantLevels else { return 0 }
+        var levels = 0
+        for child in publishedChildren[key] ?? [] where !isAcceptedHere(child) && standing(of: child) == .available {
+            levels = max(levels, 1 + publishedLevelsBelow(child, depth: depth + 1))
+        }
+        return levels
     }
 
     /// Tarjan's strongly connected components over the references, with an explicit stack (a
@@ -262,7 +293,10 @@ struct RelationshipPlan {
             case .available:
                 if reference.toParent {
                     verdict.variantLevel = UInt8(clamping: Int(variantLevel(of: reference.target)) + 1)
-                    if Int(verdict.variantLevel) >= settings.maxVariantLevels { verdict.failures.insert(.variantTooDeep) }
+                    verdict.levelsBelow = UInt8(clamping: publishedLevelsBelow(key))
+                    if Int(verdict.variantLevel) + Int(verdict.levelsBelow) >= settings.maxVariantLevels {
+                        verdict.failures.insert(.variantTooDeep)
+                    }
                 } else {
                     verdict.kitLevels = max(verdict.kitLevels, UInt8(clamping: Int(kitLevels(of: reference.target)) + 1))
                 }

@@ -67,8 +67,14 @@ final class RelationshipStage {
             variantReason(ParentRejectedRule.code, ParentRejectedRule.reason(variant: row.sku, parent: row.parent))
         }
         if failures.contains(.variantTooDeep) {
-            variantReason(VariantTooDeepRule.code, VariantTooDeepRule.reason(
-                variant: row.sku, parent: row.parent, levels: Int(verdict.variantLevel) + 1, limit: config.relationships.maxVariantLevels))
+            let limit = config.relationships.maxVariantLevels
+            if verdict.levelsBelow > 0 {
+                variantReason(VariantTooDeepRule.code, VariantTooDeepRule.belowReason(
+                    variant: row.sku, parent: row.parent, levels: Int(verdict.variantLevel) + Int(verdict.levelsBelow) + 1, limit: limit))
+            } else {
+                variantReason(VariantTooDeepRule.code, VariantTooDeepRule.reason(
+                    variant: row.sku, parent: row.parent, levels: Int(verdict.variantLevel) + 1, limit: limit))
+            }
         }
         if failures.contains(.bomCycle) {
             let loop: RelationshipFailures = [.bomCycle, .variantCycle]

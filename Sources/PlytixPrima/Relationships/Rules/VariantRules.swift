@@ -45,4 +45,9 @@ public enum VariantTooDeepRule {
     public static func reason(variant: String, parent: String, levels: Int, limit: Int) -> String {
         "Variant \(quoted(variant)) (parent \(quoted(parent))) would be level \(levels) of its family; at most \(limit) levels are allowed (relationships.max_variant_levels; 3 is parent → variant → sub-variant)."
     }
+
+    /// Moving a product that Prima already has variants below would push them too deep.
+    public static func belowReason(variant: String, parent: String, levels: Int, limit: Int) -> String {
+        "Product \(quoted(variant)) cannot move below \(quoted(parent)): with the variants Prima already has below it, its family would have \(levels) levels; at most \(limit) are allowed (relationships.max_variant_levels)."
+    }
 }
