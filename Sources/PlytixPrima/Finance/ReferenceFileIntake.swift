@@ -374,18 +374,9 @@ struct ReferenceFileIntake {
     }
 
     private func quarantine(path: String, name: String, fault: FileFault, at time: Date, stamp: String) throws(OutputError) -> String {
-        try FileSystem.makeDirectory(layout.failed)
-        let targetName = FileSystem.freeName(in: layout.failed, for: name, stamp: stamp)
         var note = QuarantineNote(fileName: name, pipeline: pipeline.name, fault: fault, time: time).text
         note += "This is a Prima reference file: the previous snapshot stays in force until a good file arrives in \(folder).\n"
-        let reasonPath = layout.failed + "/" + targetName + ".reason.txt"
-        _ = try DurableFileWriter.write(Array(note.utf8), to: reasonPath)
-        do {
-            try FileSystem.moveWithoutReplacing(path, to: layout.failed + "/" + targetName)
-        } catch {
-            unlink(reasonPath)
-            throw error
-        }
+        let targetName = try QuarantineNote.move(path, named: name, reason: note, layout: layout, stamp: stamp)
         try FileSystem.syncDirectory(layout.failed)
         return layout.failed + "/" + targetName
     }

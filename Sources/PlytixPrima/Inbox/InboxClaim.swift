@@ -45,18 +45,8 @@ public struct InboxClaim: Sendable {
 
     /// Moves a broken input to `inbox/failed/` with `NAME.reason.txt` beside it.
     func quarantine(_ fault: FileFault, pipeline: String, at time: Date, stamp: String) throws(OutputError) -> String {
-        try FileSystem.makeDirectory(layout.failed)
-        let targetName = FileSystem.freeName(in: layout.failed, for: name, stamp: stamp)
         let reason = QuarantineNote(fileName: name, pipeline: pipeline, fault: fault, time: time).text
-        let reasonPath = layout.failed + "/" + targetName + ".reason.txt"
-        _ = try DurableFileWriter.write(Array(reason.utf8), to: reasonPath)
-        do {
-            try FileSystem.moveWithoutReplacing(path, to: layout.failed + "/" + targetName)
-        } catch {
-            // No reason file for a file that is not there (it vanished, or cannot be moved).
-            unlink(reasonPath)
-            throw error
-        }
+        let targetName = try QuarantineNote.move(path, named: name, reason: reason, layout: layout, stamp: stamp)
         try moveMarker(to: layout.failed, beside: targetName)
         try FileSystem.syncDirectory(layout.failed)
         try FileSystem.syncDirectory(layout.claims)
@@ -122,6 +112,22 @@ public struct InboxClaim: Sendable {
 
 /// The text of `NAME.reason.txt`: what is wrong with a quarantined file, where, and what to do.
 struct QuarantineNote {
+    /// Moves `path` to `inbox/failed/` under a free name, with `NAME.reason.txt` beside it;
+    /// returns the name used. No reason file stays for a file that could not be moved.
+    static func move(_ path: String, named name: String, reason: String, layout: RootLayout, stamp: String) throws(OutputError) -> String {
+        try FileSystem.makeDirectory(layout.failed)
+        let targetName = FileSystem.freeName(in: layout.failed, for: name, stamp: stamp)
+        let reasonPath = layout.failed + "/" + targetName + ".reason.txt"
+        _ = try DurableFileWriter.write(Array(reason.utf8), to: reasonPath)
+        do {
+            try FileSystem.moveWithoutReplacing(path, to: layout.failed + "/" + targetName)
+        } catch {
+            unlink(reasonPath)
+            throw error
+        }
+        return targetName
+    }
+
     let fileName: String
     let pipeline: String
     let fault: FileFault
