@@ -120,7 +120,7 @@ public final class CSVProductReader {
                 continue
             }
             let (text, issue) = records.withCellBytes(cell) { bytes, escaped in
-                escaped ? decodeCell(records.cellBytes(cell)) : decodeCell(bytes)
+                escaped ? records.cellBytes(cell).withUnsafeBufferPointer(decodeCell) : decodeCell(bytes)
             }
             values.append(text)
             if let issue { issues.append(EncodingIssue(fieldIndex: fieldIndex, containsNUL: issue)) }
@@ -129,7 +129,7 @@ public final class CSVProductReader {
     }
 
     /// Decodes one cell; the flag is set when the bytes are not clean text (`true`: a NUL byte).
-    private func decodeCell(_ bytes: some Collection<UInt8>) -> (String, Bool?) {
+    private func decodeCell(_ bytes: UnsafeBufferPointer<UInt8>) -> (String, Bool?) {
         if let text = decode(bytes) {
             if bytes.contains(0) { return (text, true) }
             return (text, nil)
@@ -142,6 +142,20 @@ public final class CSVProductReader {
         case .utf8: return String(validating: bytes, as: UTF8.self)
         case .windows1252: return Windows1252.decode(bytes)
         }
+    }
+
+    /// The hot path, once per kept cell. Most cells are ASCII: checked in one pass and made
+    /// into a string without the standard library's generic validation (which also looked up
+    /// type metadata at run time on every call).
+    private func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        if encoding == .utf8 && Self.isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }
+        return decode(bytes[...])
+    }
+
+    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var any: UInt8 = 0
+        for byte in bytes { any |= byte }
+        return any < 0x80
     }
 
     private func skuIfReadable() -> String {
