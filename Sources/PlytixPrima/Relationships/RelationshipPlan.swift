@@ -185,6 +185,14 @@ struct RelationshipPlan {
         return levels
     }
 
+    /// Whether `references(of:)` would list anything, without building the list: asked for
+    /// every reference the walk follows.
+    private func hasReferences(_ key: SKUFingerprint) -> Bool {
+        if isAcceptedHere(key) { return graph.parentOf[key] != nil || graph.componentsOf[key] != nil }
+        guard standing(of: key) == .available else { return false }
+        return catalogue?.parentOf[key] != nil || publishedKits[key]?.components.isEmpty == false
+    }
+
     /// Tarjan's strongly connected components over the references, with an explicit stack (a
     /// hostile export may chain a million kits). Each component is decided when it is complete,
     /// which is after every component it references.
@@ -221,7 +229,7 @@ struct RelationshipPlan {
                     frames[top].next += 1
                     if let seen = numbers[target] {
                         if onStack[Int(seen)] { lowLink[frames[top].node] = min(lowLink[frames[top].node], seen) }
-                    } else if !references(of: target).isEmpty {
+                    } else if hasReferences(target) {
                         frames.append(open(target))
                     }
                     continue
