@@ -38,7 +38,7 @@ import PlytixPrimaTestSupport
         }
         let reader = try StateDeltaReader(path: path)
         let entry = try #require(try reader.next())
-        guard case .upsert(let sku, _, let columns, let modified, _, _) = entry else {
+        guard case .upsert(let sku, _, let columns, let modified, _, _, let sourcePrint) = entry, sourcePrint == 0 else {
             Issue.record("expected an upsert, got \(entry)")
             return
         }

@@ -108,7 +108,12 @@ final class RelationshipStage {
     func prepare(_ row: inout AcceptedRow) {
         if !row.parent.isEmpty { counts.variants += 1 }
         if !row.components.isEmpty { counts.kits += 1 }
-        guard row.components.isEmpty, !stockCell.isEmpty, let offset = row.itemTypeOffset, plan.isParent(row.sku) else { return }
+        if row.publishedAsStyle != nil {
+            // Not mapped: nothing to patch; pass 2 made sure its item type stays what Prima has.
+            if becomesStyle(row) { counts.styles += 1 }
+            return
+        }
+        guard becomesStyle(row), let offset = row.itemTypeOffset else { return }
         let end = offset + stockCell.count
         guard end <= row.encoded.count, row.encoded[offset..<end].elementsEqual(stockCell) else { return }
         row.encoded.replaceSubrange(offset..<end, with: styleCell)
@@ -116,6 +121,12 @@ final class RelationshipStage {
         row.hash = RecordHash(line: row.encoded)
         if let column = config.itemTypeColumnIndex { row.columns = row.columns.replacing(column: column, with: styleValue) }
         counts.styles += 1
+    }
+
+    /// Whether the row goes to Prima as a style: a stock item that other products name as
+    /// their parent (a kit stays a kit).
+    func becomesStyle(_ row: AcceptedRow) -> Bool {
+        row.components.isEmpty && !stockCell.isEmpty && plan.isParent(row.sku)
     }
 
     func placement(of row: AcceptedRow) -> ImportPlacement {

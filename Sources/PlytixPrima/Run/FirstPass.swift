@@ -42,7 +42,14 @@ final class FirstPassPipeline: Sendable {
     private let mapped = BatchChannel<Sequenced<MappedMessage>>(capacity: 16)
     private let threads = DispatchGroup()
 
-    init(path: String, name: String, config: PipelineConfig, layout: InputLayout, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    /// `published`: what Prima has (with a state store). Every row then gets its `SourcePrint`,
+    /// and a row identical to the one its active record was published from is handed on
+    /// unmapped (`AcceptedRow.publishedAsStyle`). `onlyLines`: map just these rows (the others
+    /// are dropped), every one in full.
+    init(
+        path: String, name: String, config: PipelineConfig, layout: InputLayout, published: KnownCatalogue? = nil,
+        onlyLines: Set<Int>? = nil, workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) {
         let rows = self.rows, mapped = self.mapped
         start("reader") {
             defer { rows.close() }
@@ -65,15 +72,33 @@ final class FirstPassPipeline: Sendable {
                 let actionColumn = config.columns.firstIndex { $0.value == .action }
                 let itemTypeColumn = config.itemTypeColumnIndex
                 var mappers: [InputFormat: ItemMasterMapper] = [:]
+                var printers: [InputFormat: SourcePrinter] = [:]
+                var scratch: [UInt8] = []
                 while let item = rows.receive() {
                     let result: MappedMessage
                     switch item.message {
                     case .opened(let format, let compressed, let delimiter, let absent):
                         result = .opened(format, compressed: compressed, delimiter: delimiter, absentFields: absent)
-                    case .batch(let format, let outcomes):
+                    case .batch(let format, var outcomes):
                         let mapper = mappers[format] ?? ItemMasterMapper(config: config, format: format)
                         mappers[format] = mapper
-                        result = .rows(outcomes.map { Self.map($0, mapper: mapper, encoder: encoder, actionColumn: actionColumn, itemTypeColumn: itemTypeColumn) })
+                        if let onlyLines {
+                            outcomes.removeAll { outcome in
+                                guard case .row(let row) = outcome else { return true }
+                                return !onlyLines.contains(row.line)
+                            }
+                        }
+                        var printing: Printing?
+                        if let published {
+                            let printer = printers[format] ?? SourcePrinter(config: config, format: format)
+                            printers[format] = printer
+                            printing = Printing(printer: printer, published: onlyLines == nil ? published : nil)
+                        }
+                        result = .rows(outcomes.map { outcome in
+                            Self.map(
+                                outcome, mapper: mapper, encoder: encoder, actionColumn: actionColumn, itemTypeColumn: itemTypeColumn,
+                                printing: printing, scratch: &scratch)
+                        })
                     case .finished(let sha256, let bytes):
                         result = .finished(sha256: sha256, bytes: bytes)
                     case .failed(let fault):
@@ -119,14 +144,33 @@ final class FirstPassPipeline: Sendable {
         thread.start()
     }
 
+    /// How a mapping thread prints rows and, with `published`, recognises the ones Prima has.
+    private struct Printing {
+        let printer: SourcePrinter
+        let published: KnownCatalogue?
+    }
+
     private static func map(
-        _ outcome: ReadOutcome, mapper: ItemMasterMapper, encoder: CSVLineEncoder, actionColumn: Int?, itemTypeColumn: Int?
+        _ outcome: ReadOutcome, mapper: ItemMasterMapper, encoder: CSVLineEncoder, actionColumn: Int?, itemTypeColumn: Int?,
+        printing: Printing?, scratch: inout [UInt8]
     ) -> MappedRow {
         switch outcome {
         case .rejected(let fault):
             return .unreadable(fault)
         case .row(let row):
             let sku = mapper.sku(of: row)
+            var print: UInt64 = 0
+            if let printing, row.encodingIssues.isEmpty {
+                print = printing.printer.print(of: row, scratch: &scratch)
+                // The very row this record was published from: validation, transforms and
+                // encoding could only produce what Prima already has, so they are skipped.
+                if let style = printing.published?.publishedMatch(sku: sku, print: print) {
+                    let (parent, components) = mapper.relationships(of: row, sku: sku)
+                    return .accepted(AcceptedRow(
+                        unmappedLine: row.line, sku: sku, sourcePrint: print, publishedAsStyle: style, modified: mapper.modified(of: row),
+                        parent: parent, components: components, finance: FinanceValues.read(row, layout: mapper.layout)))
+                }
+            }
             switch mapper.map(row) {
             case .accepted(let record):
                 var line: [UInt8] = []
@@ -138,6 +182,7 @@ final class FirstPassPipeline: Sendable {
                     modified: mapper.modified(of: row), parent: record.parent, components: record.components,
                     itemTypeOffset: itemTypeOffset, columns: ColumnFingerprints(values: record.values))
                 accepted.finance = FinanceValues.read(row, layout: mapper.layout)
+                accepted.sourcePrint = print
                 return .accepted(accepted)
             case .rejected(let reasons):
                 return .rejected(reasons, line: row.line, sku: sku, parent: mapper.namedParent(of: row))

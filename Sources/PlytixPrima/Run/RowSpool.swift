@@ -28,6 +28,8 @@ final class RowSpoolWriter {
             file.putByte(value == nil ? 0 : 1)
             file.putString(value ?? "")
         }
+        file.putInt(Int(bitPattern: UInt(row.sourcePrint)))
+        file.putByte(row.publishedAsStyle.map { $0 ? 2 : 1 } ?? 0)
         try file.endRecord()
     }
 
@@ -92,6 +94,41 @@ struct AcceptedRow: Sendable {
     var finance: [String?] = []
     /// What the state store keeps to name the columns a later update changes.
     var columns: ColumnFingerprints
+    /// The export row's `SourcePrint` (`0` when the run has no state store to keep it in).
+    var sourcePrint: UInt64 = 0
+    /// Set when the row is the very one its active Prima record was published from: it was not
+    /// mapped (`encoded` is empty, `hash` and `columns` unknown), and this says whether that record
+    /// went out as a style.
+    var publishedAsStyle: Bool?
+
+    /// A row identical to the one its Prima record was published from: what pass 2 needs of it.
+    init(
+        unmappedLine line: Int, sku: String, sourcePrint: UInt64, publishedAsStyle: Bool, modified: Int64?, parent: String,
+        components: [KitComponent], finance: [String?]
+    ) {
+        self.init(
+            line: line, sku: sku, encoded: [], hash: RecordHash(high: 0, low: 0), actionOffset: nil, modified: modified, parent: parent,
+            components: components, itemTypeOffset: nil, finance: finance, columns: ColumnFingerprints(bytes: []))
+        self.sourcePrint = sourcePrint
+        self.publishedAsStyle = publishedAsStyle
+    }
+
+    init(
+        line: Int, sku: String, encoded: [UInt8], hash: RecordHash, actionOffset: Int?, modified: Int64?, parent: String = "",
+        components: [KitComponent] = [], itemTypeOffset: Int?, finance: [String?] = [], columns: ColumnFingerprints
+    ) {
+        self.line = line
+        self.sku = sku
+        self.encoded = encoded
+        self.hash = hash
+        self.actionOffset = actionOffset
+        self.modified = modified
+        self.parent = parent
+        self.components = components
+        self.itemTypeOffset = itemTypeOffset
+        self.finance = finance
+        self.columns = columns
+    }
 }
 
 /// Reads a spool back in order.
@@ -123,6 +160,9 @@ final class RowSpoolReader {
                 let value = try file.string()
                 row.finance.append(present ? value : nil)
             }
+            row.sourcePrint = UInt64(UInt(bitPattern: try file.int()))
+            let published = try file.byteValue()
+            row.publishedAsStyle = published == 0 ? nil : published == 2
             return .accepted(row)
         case 1:
             let count = try file.int()

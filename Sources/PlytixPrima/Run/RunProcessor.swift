@@ -81,7 +81,15 @@ public struct RunProcessor: Sendable {
     ) throws(RunFailure) -> StagedRun {
         let spoolPath = directory + "/.rows.spool"
         defer { try? FileManager.default.removeItem(atPath: spoolPath) }
-        let pipeline = FirstPassPipeline(path: inputPath, name: sourceName, config: config, layout: InputLayout(config: config))
+        // What Prima has is loaded first: the mapping threads recognise the rows it came from.
+        let view: StateView?
+        do {
+            view = try state.map { store in try StateView(store: store, pipeline: config.name) }
+        } catch {
+            throw Self.failure(error)
+        }
+        let pipeline = FirstPassPipeline(
+            path: inputPath, name: sourceName, config: config, layout: InputLayout(config: config), published: view?.catalogue)
         let firstPass: FirstPassResult
         do {
             firstPass = try spool(from: pipeline, spoolPath: spoolPath, control: control)
@@ -101,21 +109,23 @@ public struct RunProcessor: Sendable {
                     runID: runID, pipeline: config.name, directory: directory, source: source, files: [], counts: RunCounts(),
                     rejectsByRule: [:], duplicateOf: earlier)
             }
-            let view = try state.map { store in try StateView(store: store, pipeline: config.name) }
             let deltaPath = deltaPrefix.map { "\($0)~\(runID).delta" }
             let staged = try writeOutputs(
-                firstPass, source: source, runID: runID, startedAt: startedAt, directory: directory, spoolPath: spoolPath,
-                control: control, state: view, deltaPath: deltaPath)
+                firstPass, source: source, inputPath: inputPath, runID: runID, startedAt: startedAt, directory: directory,
+                spoolPath: spoolPath, control: control, state: view, deltaPath: deltaPath)
             guard let staged else { throw RunFailure.cancelled }
             return staged
-        } catch let failure as RunFailure {
-            throw failure
-        } catch let error as OutputError {
-            throw .output(error)
-        } catch let error as StateError {
-            throw .output(OutputError("state store: \(error)"))
         } catch {
-            throw .output(OutputError("\(error)"))
+            throw Self.failure(error)
+        }
+    }
+
+    private static func failure(_ error: any Error) -> RunFailure {
+        switch error {
+        case let failure as RunFailure: failure
+        case let error as OutputError: .output(error)
+        case let error as StateError: .output(OutputError("state store: \(error)"))
+        default: .output(OutputError("\(error)"))
         }
     }
 
@@ -191,8 +201,8 @@ public struct RunProcessor: Sendable {
     // MARK: - Second pass: barrier stages and output
 
     private func writeOutputs(
-        _ firstPass: FirstPassResult, source: SourceInfo, runID: String, startedAt: Date, directory: String, spoolPath: String,
-        control: RunControl, state: StateView?, deltaPath: String?
+        _ firstPass: FirstPassResult, source: SourceInfo, inputPath: String, runID: String, startedAt: Date, directory: String,
+        spoolPath: String, control: RunControl, state: StateView?, deltaPath: String?
     ) throws -> StagedRun? {
         let layout = InputLayout(config: config)
         let keyColumn = config.columns[config.keyColumnIndex].header
@@ -249,6 +259,55 @@ public struct RunProcessor: Sendable {
             counts.discontinued += 1
         }
 
+        /// An accepted row that nothing refuses: stale, unchanged, updated or new.
+        func goesOn(_ row: inout AcceptedRow) throws {
+            relationships.prepare(&row)
+            let known = state?.catalogue.entry(for: row.sku)
+            // Times are compared in whole minutes, the resolution the catalogue keeps.
+            if let known, known.active, let modified = row.modified, known.modified != Int64.min, modified / 60 * 60 < known.modified {
+                counts.skipped += 1
+                counts.stale += 1
+                diff.noteStale(row.sku, line: row.line)
+                return
+            }
+            counts.accepted += 1
+            try finance?.check(row, delta: delta)
+            if state?.openRejectSKUs.contains(row.sku) == true { try delta?.closeRejects(sku: row.sku) }
+            let isUnmapped = row.publishedAsStyle != nil
+            if let known, known.active, isUnmapped || KnownCatalogue.matches(known, row.hash) {
+                counts.unchanged += 1
+                if isUnmapped {
+                    diff.unchangedExportRows += 1
+                } else if row.sourcePrint != 0 {
+                    // Kept, so that this row skips mapping next time.
+                    let print = SourcePrint.stored(row.sourcePrint, style: relationships.becomesStyle(row), recordHash: row.hash)
+                    if print != known.sourcePrint { try delta?.keepSourcePrint(sku: row.sku, print) }
+                }
+                try relationships.recordParentIfUnknown(of: row, delta: delta)
+                return
+            }
+            // Only a row of an active record is left unmapped, and such a row is unchanged.
+            guard !isUnmapped else { throw OutputError("internal error: row \(row.line) (\(row.sku)) was not mapped but is not unchanged") }
+            let isUpdate = known?.active == true
+            if isUpdate {
+                counts.updated += 1
+                // Same record layout, one byte: `A` (add) becomes `U` (update).
+                if let offset = row.actionOffset { row.encoded[offset] = UInt8(ascii: "U") }
+                if diff.wantsChangedColumns, let state, let before = try state.store.publishedColumns(pipeline: config.name, sku: row.sku) {
+                    diff.noteUpdate(row.sku, columns: changedColumns(before: before, after: row.columns))
+                } else {
+                    diff.noteUpdate(row.sku, columns: nil)
+                }
+            } else {
+                counts.new += 1
+            }
+            try sequence.append(row.encoded, placement: relationships.placement(of: row))
+            let print = row.sourcePrint == 0 ? 0 : SourcePrint.stored(row.sourcePrint, style: relationships.becomesStyle(row), recordHash: row.hash)
+            try delta?.upsert(row, variantLevel: relationships.variantLevel(of: row), sourcePrint: print)
+            try relationships.sendBillOfMaterials(of: row, to: bom, delta: delta)
+        }
+
+        var remapLines: Set<Int> = []
         let spool = try RowSpoolReader(path: spoolPath)
         while let entry = try spool.next() {
             if counts.read % 4096 == 0 && control.isCancelled { return nil }
@@ -264,39 +323,13 @@ public struct RunProcessor: Sendable {
                     try reject(refusals)
                     continue
                 }
-                relationships.prepare(&row)
-                let known = state?.catalogue.entry(for: row.sku)
-                // Times are compared in whole minutes, the resolution the catalogue keeps.
-                if let known, known.active, let modified = row.modified, known.modified != Int64.min, modified / 60 * 60 < known.modified {
-                    counts.skipped += 1
-                    counts.stale += 1
-                    diff.noteStale(row.sku, line: row.line)
+                if let style = row.publishedAsStyle, style != relationships.becomesStyle(row) {
+                    // Its export row did not change, but its item type does (it gained its first
+                    // variant or lost its last): it is mapped in full once this pass is done.
+                    remapLines.insert(row.line)
                     continue
                 }
-                counts.accepted += 1
-                try finance?.check(row, delta: delta)
-                if state?.openRejectSKUs.contains(row.sku) == true { try delta?.closeRejects(sku: row.sku) }
-                if let known, known.active, KnownCatalogue.matches(known, row.hash) {
-                    counts.unchanged += 1
-                    try relationships.recordParentIfUnknown(of: row, delta: delta)
-                    continue
-                }
-                let isUpdate = known?.active == true
-                if isUpdate {
-                    counts.updated += 1
-                    // Same record layout, one byte: `A` (add) becomes `U` (update).
-                    if let offset = row.actionOffset { row.encoded[offset] = UInt8(ascii: "U") }
-                    if diff.wantsChangedColumns, let state, let before = try state.store.publishedColumns(pipeline: config.name, sku: row.sku) {
-                        diff.noteUpdate(row.sku, columns: changedColumns(before: before, after: row.columns))
-                    } else {
-                        diff.noteUpdate(row.sku, columns: nil)
-                    }
-                } else {
-                    counts.new += 1
-                }
-                try sequence.append(row.encoded, placement: relationships.placement(of: row))
-                try delta?.upsert(row, variantLevel: relationships.variantLevel(of: row))
-                try relationships.sendBillOfMaterials(of: row, to: bom, delta: delta)
+                try goesOn(&row)
             case .rejected(let reasons):
                 let first = reasons[0]
                 try reject(reasons + [duplicate(first.sku, line: first.line)].compactMap { $0 })
@@ -314,6 +347,13 @@ public struct RunProcessor: Sendable {
                 try reject([RejectReason(
                     line: fault.line, sku: fault.sku, field: fault.field, value: fault.value, rule: fault.rule, reason: fault.reason)]
                     + [duplicate(fault.sku, line: fault.line)].compactMap { $0 })
+            }
+        }
+        if !remapLines.isEmpty {
+            diff.remappedForItemType = remapLines.count
+            try remap(lines: remapLines, inputPath: inputPath, source: source, directory: directory, published: state?.catalogue) { row in
+                var row = row
+                try goesOn(&row)
             }
         }
         // A full export lists every product: one published earlier and absent now is discontinued.
@@ -409,6 +449,54 @@ public struct RunProcessor: Sendable {
     }
 }
 
+extension RunProcessor {
+    /// Reads the input again and maps `lines` in full (rows pass 2 found unchanged in the
+    /// export whose item type changes), handing them to `body` in input order. They are spooled
+    /// in between, so however many there are, none is held in memory.
+    func remap(
+        lines: Set<Int>, inputPath: String, source: SourceInfo, directory: String, published: KnownCatalogue?,
+        _ body: (AcceptedRow) throws -> Void
+    ) throws {
+        let spoolPath = directory + "/.remap.spool"
+        defer { try? FileManager.default.removeItem(atPath: spoolPath) }
+        let pipeline = FirstPassPipeline(
+            path: inputPath, name: source.name, config: config, layout: InputLayout(config: config), published: published, onlyLines: lines)
+        var pending: [Int: MappedMessage] = [:]
+        var expected = 0, found = 0, sha256 = ""
+        do {
+            let spool = try RowSpoolWriter(path: spoolPath)
+            while let message = pipeline.next(&pending, expected: &expected) {
+                switch message {
+                case .rows(let rows):
+                    for case .accepted(let row) in rows {
+                        try spool.appendAccepted(row)
+                        found += 1
+                    }
+                case .finished(let digest, _):
+                    sha256 = digest
+                case .failed(let fault):
+                    throw OutputError("reading \(source.name) again failed: \(fault)")
+                case .opened:
+                    break
+                }
+            }
+            try spool.flush()
+            pipeline.finish()
+        } catch {
+            pipeline.cancel()
+            throw error
+        }
+        // Mapping is deterministic, so only a file changed under the run can tell a different story.
+        guard sha256 == source.sha256, found == lines.count else {
+            throw OutputError("\(source.name) changed while it was processed (read again, it no longer matches its first read); it is left for the next run")
+        }
+        let reader = try RowSpoolReader(path: spoolPath)
+        while let entry = try reader.next() {
+            if case .accepted(let row) = entry { try body(row) }
+        }
+    }
+}
+
 /// What the barrier pass needs from the state store for one pipeline.
 struct StateView {
     let store: StateStore
@@ -434,6 +522,12 @@ struct DiffReport: Encodable {
     var updatedTotal = 0
     var stale: [[String: String]] = []
     var staleTotal = 0
+    /// Unchanged rows identical to the export rows their Prima records came from: they were
+    /// not validated, transformed or encoded again (`SourcePrint`).
+    var unchangedExportRows = 0
+    /// Rows like those whose item type changed (a first variant, or the last one gone), so
+    /// they were read again and mapped in full.
+    var remappedForItemType = 0
 
     var wantsChangedColumns: Bool { updated.count < Self.cap }
 
@@ -449,6 +543,7 @@ struct DiffReport: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case updated = "updated_columns", updatedTotal = "updated_total", stale = "stale", staleTotal = "stale_total"
+        case unchangedExportRows = "unchanged_export_rows", remappedForItemType = "remapped_for_item_type"
     }
 }
 

@@ -48,8 +48,8 @@ struct RecordHash: Hashable, Sendable {
 
 /// What Prima already has for one pipeline, as compact as the diff allows: per SKU fingerprint
 /// the published record's hash, the export time it came from, and whether it is still active.
-/// A sorted array searched by halving (32 bytes a SKU, no hash-table slack or regrowth): a
-/// million-product catalogue costs about 32 MB.
+/// A sorted array searched by halving (40 bytes a SKU, no hash-table slack or regrowth): a
+/// million-product catalogue costs about 40 MB.
 struct KnownCatalogue {
     struct Entry {
         var hash: RecordHash
@@ -58,6 +58,8 @@ struct KnownCatalogue {
         var active: Bool
         /// An active published variant names it as its parent.
         var isParent = false
+        /// `published_item.source_print` (`SourcePrint.stored`); `0` when none was kept.
+        var sourcePrint: UInt64 = 0
     }
 
     private struct Slot {
@@ -69,6 +71,8 @@ struct KnownCatalogue {
         var modifiedMinutes: Int32
         var active: Bool
         var isParent: Bool
+        /// See `Entry.sourcePrint`.
+        var sourcePrint: UInt64
     }
 
     private var slots: [Slot] = []
@@ -80,11 +84,12 @@ struct KnownCatalogue {
 
     init(expectedCount: Int = 0) { slots.reserveCapacity(expectedCount) }
 
-    mutating func insert(sku: String, hash: RecordHash, modified: Int64?, active: Bool, parent: String? = nil) {
+    mutating func insert(sku: String, hash: RecordHash, modified: Int64?, active: Bool, parent: String? = nil, sourcePrint: UInt64 = 0) {
         let key = SKUFingerprint(sku)
         if let last = slots.last, !(last.key < key) { sorted = false }
         let minutes = modified.map { Int32(clamping: $0 / 60) } ?? Int32.min
-        slots.append(Slot(key: key, hash: hash.high, modifiedMinutes: minutes, active: active, isParent: false))
+        slots.append(Slot(
+            key: key, hash: hash.high, modifiedMinutes: minutes, active: active, isParent: false, sourcePrint: sourcePrint))
         if active { activeCount += 1 }
         if active, let parent, !parent.isEmpty { parentOf[key] = SKUFingerprint(parent) }
     }
@@ -106,7 +111,16 @@ struct KnownCatalogue {
         return Entry(
             hash: RecordHash(high: slot.hash, low: 0),
             modified: slot.modifiedMinutes == Int32.min ? Int64.min : Int64(slot.modifiedMinutes) * 60,
-            active: slot.active, isParent: slot.isParent)
+            active: slot.active, isParent: slot.isParent, sourcePrint: slot.sourcePrint)
+    }
+
+    /// Whether an export row with `print` is the very row the active record `sku` was published
+    /// from; if so, whether that record went out as a style. `nil`: map the row in full.
+    func publishedMatch(sku: String, print: UInt64) -> Bool? {
+        guard let position = position(of: SKUFingerprint(sku)) else { return nil }
+        let slot = slots[position]
+        guard slot.active else { return nil }
+        return SourcePrint.match(print, stored: slot.sourcePrint, recordHashHigh: slot.hash)
     }
 
     private func position(of key: SKUFingerprint) -> Int? {

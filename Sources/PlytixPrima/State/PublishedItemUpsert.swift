@@ -15,11 +15,12 @@ final class PublishedItemUpsert {
         self.connection = connection
         let sql = """
             INSERT INTO published_item (pipeline, sku, record_hash, line, column_prints, run_id, source_modified, discontinued_run_id,
-                parent_sku, variant_level)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9)
+                parent_sku, variant_level, source_print)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10)
             ON CONFLICT (pipeline, sku) DO UPDATE SET record_hash = excluded.record_hash, line = excluded.line,
                 column_prints = excluded.column_prints, run_id = excluded.run_id, source_modified = excluded.source_modified,
-                discontinued_run_id = NULL, parent_sku = excluded.parent_sku, variant_level = excluded.variant_level
+                discontinued_run_id = NULL, parent_sku = excluded.parent_sku, variant_level = excluded.variant_level,
+                source_print = excluded.source_print
             """
         var prepared: OpaquePointer?
         let code = sqlite3_prepare_v2(connection, sql, -1, &prepared, nil)
@@ -33,8 +34,10 @@ final class PublishedItemUpsert {
 
     /// Inserts or replaces one SKU's published record. `line` is empty once a row has
     /// fingerprints (see the `v4-compact-lines` migration); `prints` is `nil` for a legacy line.
+    /// `sourcePrint` `0` stores NULL: an upsert without a print clears the previous one.
     func execute(
-        sku: String, hash: [UInt8], line: [UInt8], prints: [UInt8]?, modified: Int64?, parent: String?, variantLevel: Int
+        sku: String, hash: [UInt8], line: [UInt8], prints: [UInt8]?, modified: Int64?, parent: String?, variantLevel: Int,
+        sourcePrint: UInt64
     ) throws {
         try check(Self.bindText(sku, at: 2, of: statement))
         try check(Self.bindBlob(hash, at: 3, of: statement))
@@ -43,6 +46,7 @@ final class PublishedItemUpsert {
         try check(modified.map { sqlite3_bind_int64(statement, 7, $0) } ?? sqlite3_bind_null(statement, 7))
         try check(parent.map { Self.bindText($0, at: 8, of: statement) } ?? sqlite3_bind_null(statement, 8))
         try check(sqlite3_bind_int64(statement, 9, Int64(variantLevel)))
+        try check(sourcePrint == 0 ? sqlite3_bind_null(statement, 10) : sqlite3_bind_int64(statement, 10, Int64(bitPattern: sourcePrint)))
         let code = sqlite3_step(statement)
         sqlite3_reset(statement)
         guard code == SQLITE_DONE else { throw Self.error(code, connection) }

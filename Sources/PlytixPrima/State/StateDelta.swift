@@ -17,9 +17,10 @@ struct RunRecord: Sendable, Codable {
 /// only once the run is published: state never runs ahead of the outbox. A delta whose run was
 /// published but not committed (a crash in between) is applied at the next start.
 ///
-/// Records: `H` header (the run), `S` upsert a published item with its column fingerprints,
-/// parent and family level (`U` and `V` — the same with the whole import line, without and with
-/// the parent — are only read: deltas written before `v4-compact-lines`), `D` discontinue a SKU,
+/// Records: `H` header (the run), `T` upsert a published item with its column fingerprints,
+/// parent, family level and source print (`S`, the same without the print, and `U` and `V`, with
+/// the whole import line, without and with the parent, are only read: deltas of older binaries),
+/// `Q` keep the source print of an unchanged item, `D` discontinue a SKU,
 /// `K` a kit's published component set, `X` a former kit's set removed, `P` a published
 /// variant's parent recorded without re-sending it, `R` open a reject, `C` close a SKU's
 /// rejects, `E` end with the run's final counts (a delta without it is incomplete and never
@@ -35,14 +36,25 @@ final class StateDeltaWriter {
         try file.endRecord()
     }
 
-    func upsert(_ row: AcceptedRow, variantLevel: Int = 0) throws(OutputError) {
-        file.putByte(UInt8(ascii: "S"))
+    /// `sourcePrint`: `SourcePrint.stored` for the row; `0` keeps none.
+    func upsert(_ row: AcceptedRow, variantLevel: Int = 0, sourcePrint: UInt64 = 0) throws(OutputError) {
+        file.putByte(UInt8(ascii: "T"))
         file.putString(row.sku)
         file.putBytes(row.hash.bytes)
         file.putBytes(row.columns.bytes)
         file.putInt(row.modified.map { Int($0) } ?? Int.min)
         file.putString(row.parent)
         file.putInt(variantLevel)
+        file.putInt(Int(bitPattern: UInt(sourcePrint)))
+        try file.endRecord()
+    }
+
+    /// A state-only note: the source print of an item whose record did not change (its print
+    /// was not kept yet, or the build or pipeline configuration changed since).
+    func keepSourcePrint(sku: String, _ sourcePrint: UInt64) throws(OutputError) {
+        file.putByte(UInt8(ascii: "Q"))
+        file.putString(sku)
+        file.putInt(Int(bitPattern: UInt(sourcePrint)))
         try file.endRecord()
     }
 
@@ -100,7 +112,9 @@ final class StateDeltaWriter {
 
 /// One record of a delta after its header.
 enum StateDeltaEntry {
-    case upsert(sku: String, hash: [UInt8], columns: PublishedColumns, modified: Int64?, parent: String?, variantLevel: Int)
+    /// `sourcePrint`: `0` when the record carries none (it clears an older one).
+    case upsert(sku: String, hash: [UInt8], columns: PublishedColumns, modified: Int64?, parent: String?, variantLevel: Int, sourcePrint: UInt64)
+    case keepSourcePrint(sku: String, sourcePrint: UInt64)
     case publishKit(sku: String, components: String)
     case relink(sku: String, parent: String, variantLevel: Int)
     case clearKit(sku: String)
@@ -128,23 +142,27 @@ final class StateDeltaReader {
     func next() throws -> StateDeltaEntry? {
         guard let kind = try file.nextKind() else { return nil }
         switch kind {
-        case UInt8(ascii: "S"):
+        case UInt8(ascii: "T"), UInt8(ascii: "S"):
             let sku = try file.string(), hash = try file.bytes(), prints = try file.bytes(), modified = try file.int()
             let parent = try file.string(), level = try file.int()
+            let sourcePrint = kind == UInt8(ascii: "T") ? UInt64(UInt(bitPattern: try file.int())) : 0
             return .upsert(
                 sku: sku, hash: hash, columns: .fingerprints(ColumnFingerprints(bytes: prints)),
-                modified: modified == Int.min ? nil : Int64(modified), parent: parent.isEmpty ? nil : parent, variantLevel: level)
+                modified: modified == Int.min ? nil : Int64(modified), parent: parent.isEmpty ? nil : parent, variantLevel: level,
+                sourcePrint: sourcePrint)
+        case UInt8(ascii: "Q"):
+            return .keepSourcePrint(sku: try file.string(), sourcePrint: UInt64(UInt(bitPattern: try file.int())))
         case UInt8(ascii: "U"):
             let sku = try file.string(), hash = try file.bytes(), line = try file.bytes(), modified = try file.int()
             return .upsert(
                 sku: sku, hash: hash, columns: .legacyLine(line), modified: modified == Int.min ? nil : Int64(modified), parent: nil,
-                variantLevel: 0)
+                variantLevel: 0, sourcePrint: 0)
         case UInt8(ascii: "V"):
             let sku = try file.string(), hash = try file.bytes(), line = try file.bytes(), modified = try file.int()
             let parent = try file.string(), level = try file.int()
             return .upsert(
                 sku: sku, hash: hash, columns: .legacyLine(line), modified: modified == Int.min ? nil : Int64(modified),
-                parent: parent.isEmpty ? nil : parent, variantLevel: level)
+                parent: parent.isEmpty ? nil : parent, variantLevel: level, sourcePrint: 0)
         case UInt8(ascii: "K"): return .publishKit(sku: try file.string(), components: try file.string())
         case UInt8(ascii: "X"): return .clearKit(sku: try file.string())
         case UInt8(ascii: "P"): return .relink(sku: try file.string(), parent: try file.string(), variantLevel: try file.int())
@@ -198,6 +216,7 @@ extension StateStore {
                 """)
             let clearKit = try db.cachedStatement(sql: "DELETE FROM published_kit WHERE pipeline = ? AND sku = ?")
             let relink = try db.cachedStatement(sql: "UPDATE published_item SET parent_sku = ?, variant_level = ? WHERE pipeline = ? AND sku = ?")
+            let keepSourcePrint = try db.cachedStatement(sql: "UPDATE published_item SET source_print = ? WHERE pipeline = ? AND sku = ?")
             let discontinue = try db.cachedStatement(sql: "UPDATE published_item SET discontinued_run_id = ? WHERE pipeline = ? AND sku = ?")
             let openReject = try db.cachedStatement(sql: """
                 INSERT INTO open_reject (pipeline, sku, rule, first_run, last_run) VALUES (?, ?, ?, ?, ?)
@@ -208,10 +227,16 @@ extension StateStore {
             var complete = false
             while let entry = try reader.next() {
                 switch entry {
-                case .upsert(let sku, let hash, .fingerprints(let prints), let modified, let parent, let level):
-                    try upsert.execute(sku: sku, hash: hash, line: [], prints: prints.bytes, modified: modified, parent: parent, variantLevel: level)
-                case .upsert(let sku, let hash, .legacyLine(let line), let modified, let parent, let level):
-                    try upsert.execute(sku: sku, hash: hash, line: line, prints: nil, modified: modified, parent: parent, variantLevel: level)
+                case .upsert(let sku, let hash, .fingerprints(let prints), let modified, let parent, let level, let sourcePrint):
+                    try upsert.execute(
+                        sku: sku, hash: hash, line: [], prints: prints.bytes, modified: modified, parent: parent, variantLevel: level,
+                        sourcePrint: sourcePrint)
+                case .upsert(let sku, let hash, .legacyLine(let line), let modified, let parent, let level, let sourcePrint):
+                    try upsert.execute(
+                        sku: sku, hash: hash, line: line, prints: nil, modified: modified, parent: parent, variantLevel: level,
+                        sourcePrint: sourcePrint)
+                case .keepSourcePrint(let sku, let sourcePrint):
+                    try keepSourcePrint.execute(arguments: [Int64(bitPattern: sourcePrint), run.pipeline, sku])
                 case .publishKit(let sku, let components):
                     try publishKit.execute(arguments: [run.pipeline, sku, components, run.runID])
                 case .clearKit(let sku):

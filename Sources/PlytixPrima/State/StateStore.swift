@@ -187,6 +187,11 @@ public final class StateStore: Sendable {
             // only the pipeline's configuration knows.
             try db.execute(sql: "ALTER TABLE published_item ADD COLUMN column_prints BLOB")
         }
+        migrator.registerMigration("v5-source-prints") { db in
+            // Each published record's `SourcePrint`: an export row identical to the one it came
+            // from skips mapping in the next run. NULL (older rows) always maps in full.
+            try db.execute(sql: "ALTER TABLE published_item ADD COLUMN source_print INTEGER")
+        }
         return migrator
     }
 
@@ -198,7 +203,7 @@ public final class StateStore: Sendable {
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM published_item WHERE pipeline = ?", arguments: [pipeline]) ?? 0
             var catalogue = KnownCatalogue(expectedCount: count)
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT sku, record_hash, source_modified, discontinued_run_id IS NULL, parent_sku
+                SELECT sku, record_hash, source_modified, discontinued_run_id IS NULL, parent_sku, source_print
                 FROM published_item WHERE pipeline = ?
                 """, arguments: [pipeline])
             while let row = try rows.next() {
@@ -207,7 +212,10 @@ public final class StateStore: Sendable {
                 let modified: Int64? = row[2]
                 let active: Bool = row[3]
                 let parent: String? = row[4]
-                catalogue.insert(sku: sku, hash: RecordHash(data: hash), modified: modified, active: active, parent: parent)
+                let print: Int64? = row[5]
+                catalogue.insert(
+                    sku: sku, hash: RecordHash(data: hash), modified: modified, active: active, parent: parent,
+                    sourcePrint: print.map { UInt64(bitPattern: $0) } ?? 0)
             }
             catalogue.finishLoading()
             return catalogue

@@ -99,18 +99,30 @@ public struct ItemMasterMapper: Sendable {
             reasons.append(relationshipReason(row: row, sku: sku, column: variantOfColumn!, rule: VariantCycleRule.code, reason: VariantCycleRule.selfReason(variant: sku)))
         }
         var components: [KitComponent] = []
-        if let column = kitColumn, let field = layout.columnFields[column] {
-            let contents = TextCleaning.trim(row.values[field] ?? "")
-            if !contents.isEmpty {
-                let parsed = kitContents.parse(contents, kit: sku)
-                components = parsed.components
-                for problem in parsed.problems {
-                    reasons.append(relationshipReason(row: row, sku: sku, column: column, rule: problem.rule, reason: problem.reason))
-                }
+        if let column = kitColumn, let parsed = parsedKitContents(of: row, sku: sku) {
+            components = parsed.components
+            for problem in parsed.problems {
+                reasons.append(relationshipReason(row: row, sku: sku, column: column, rule: problem.rule, reason: problem.reason))
             }
         }
         guard reasons.isEmpty else { return .rejected(reasons) }
         return .accepted(ItemMasterRecord(line: row.line, sku: sku, values: values, parent: parent, components: components))
+    }
+
+    /// The parent and kit components `map` finds for a row it accepts, without the other
+    /// columns' transforms and rules: for a row identical to one already accepted and published.
+    public func relationships(of row: SourceRow, sku: String) -> (parent: String, components: [KitComponent]) {
+        var parent = ""
+        if let column = variantOfColumn, case .success(let value) = plans[column].value(for: row, fieldNames: fieldNames) {
+            parent = value
+        }
+        return (parent, parsedKitContents(of: row, sku: sku)?.components ?? [])
+    }
+
+    private func parsedKitContents(of row: SourceRow, sku: String) -> (components: [KitComponent], problems: [KitContentsProblem])? {
+        guard let column = kitColumn, let field = layout.columnFields[column] else { return nil }
+        let contents = TextCleaning.trim(row.values[field] ?? "")
+        return contents.isEmpty ? nil : kitContents.parse(contents, kit: sku)
     }
 
     private func relationshipReason(row: SourceRow, sku: String, column: Int, rule: RuleCode, reason: String) -> RejectReason {

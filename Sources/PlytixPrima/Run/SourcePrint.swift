@@ -1,0 +1,90 @@
+import Crypto
+import Foundation
+
+/// A 64-bit fingerprint of one export row exactly as it was read: every input field's value
+/// (an absent field distinct from an empty one), under one build of this tool, one pipeline
+/// configuration and one export format.
+///
+/// The state store keeps it beside each published record (`published_item.source_print`), so
+/// that in the next export a row whose values are all the same skips validation, transforms and
+/// encoding: mapping is deterministic, so the result could only be the record Prima already has.
+/// Most of a catalogue does not change between exports, which makes this the diff's fast path.
+///
+/// The stored value also binds (see `SourcePrint.stored`):
+/// - whether the record went out as a style. That depends on other rows (a product becomes a
+///   style when a variant names it), so pass 2 checks it; a row whose item type changes is
+///   mapped in full after all;
+/// - the published record's hash, so a record that something else rewrote since (an older
+///   binary, which leaves the print behind) never matches.
+struct SourcePrinter: Sendable {
+    private let base: [UInt8]
+
+    init(config: PipelineConfig, format: InputFormat) {
+        var identity = config
+        // Where the file lives and what it is called do not change what a row maps to.
+        identity.path = ""
+        identity.name = ""
+        var hasher = SHA256()
+        hasher.update(data: BuildIdentity.digest)
+        hasher.update(data: Array(String(reflecting: identity).utf8))
+        hasher.update(data: Array(format.rawValue.utf8))
+        base = Array(hasher.finalize())
+    }
+
+    /// The row's print; `scratch` is a reusable buffer (one per mapping thread).
+    func print(of row: SourceRow, scratch: inout [UInt8]) -> UInt64 {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: base)
+        for value in row.values {
+            guard var value else {
+                scratch.append(0xFF)  // never the first byte of a length below
+                continue
+            }
+            let count = value.utf8.count
+            // A length prefix keeps ("ab", "c") apart from ("a", "bc").
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: count).littleEndian) { scratch.append(contentsOf: $0) }
+            value.withUTF8 { scratch.append(contentsOf: $0) }
+        }
+        let digest = SHA256.hash(data: scratch)
+        return digest.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+    }
+}
+
+/// How a row's print is kept in the state store and matched again.
+enum SourcePrint {
+    /// Marks a record that went out as a style (its own export row says stock item).
+    private static let styleMark: UInt64 = 0x5354_594C_4553_5459
+
+    /// The value `published_item.source_print` keeps for a record published (or found unchanged)
+    /// from a row with `print`. `0` is never stored: it reads as "no print".
+    static func stored(_ print: UInt64, style: Bool, recordHash: RecordHash) -> UInt64 {
+        print ^ (style ? styleMark : 0) ^ recordHash.high
+    }
+
+    /// Whether a row with `print` is the one the record was published from, and if so whether it
+    /// went out as a style; `nil` when it is not (or nothing was stored).
+    static func match(_ print: UInt64, stored: UInt64, recordHashHigh: UInt64) -> Bool? {
+        guard stored != 0 else { return nil }
+        let published = stored ^ recordHashHigh
+        if published == print { return false }
+        if published == print ^ styleMark { return true }
+        return nil
+    }
+}
+
+/// Identifies the running build by the SHA-256 of its executable: a new build may validate or
+/// transform differently, so prints from another build never match (the first run after an
+/// upgrade maps every row, and its diff still sends only what changed).
+enum BuildIdentity {
+    static let digest: [UInt8] = {
+        var hasher = SHA256()
+        if let handle = FileHandle(forReadingAtPath: "/proc/self/exe") {
+            defer { try? handle.close() }
+            while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        } else {
+            // No /proc: the process's start makes every print unique, so none ever matches.
+            hasher.update(data: Array("\(ProcessInfo.processInfo.processIdentifier)-\(Date().timeIntervalSince1970)".utf8))
+        }
+        return Array(hasher.finalize())
+    }()
+}
