@@ -119,9 +119,7 @@ public final class CSVProductReader {
                 values.append(nil)
                 continue
             }
-            let (text, issue) = records.withCellBytes(cell) { bytes, escaped in
-                escaped ? records.cellBytes(cell).withUnsafeBufferPointer(decodeCell) : decodeCell(bytes)
-            }
+            let (text, issue) = records.withUnescapedCellBytes(cell, decodeCell)
             values.append(text)
             if let issue { issues.append(EncodingIssue(fieldIndex: fieldIndex, containsNUL: issue)) }
         }

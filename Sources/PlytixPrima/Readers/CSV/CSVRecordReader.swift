@@ -91,19 +91,31 @@ public final class CSVRecordReader {
 
     /// Bytes of cell `index` with doubled quotes undone.
     public func cellBytes(_ index: Int) -> [UInt8] {
-        withCellBytes(index) { bytes, escaped in
-            guard escaped else { return Array(bytes) }
-            var result: [UInt8] = []
-            result.reserveCapacity(bytes.count)
-            var i = 0
-            while i < bytes.count {
-                result.append(bytes[i])
-                // A doubled quote stands for one quote.
-                i += (bytes[i] == quote && i + 1 < bytes.count && bytes[i + 1] == quote) ? 2 : 1
-            }
-            return result
-        }
+        withUnescapedCellBytes(index) { Array($0) }
     }
+
+    /// Cell `index`'s bytes with doubled quotes undone, valid inside `body` only. A quoted cell
+    /// with doubled quotes (HTML attributes in descriptions) is undone into a buffer the reader
+    /// keeps, a run between quotes at a time; other cells are read in place.
+    func withUnescapedCellBytes<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let cell = cells[index]
+        let bytes = UnsafeBufferPointer(start: buffer + cell.start, count: cell.end - cell.start)
+        guard cell.hasEscapedQuotes else { return try body(bytes) }
+        unescaped.removeAll(keepingCapacity: true)
+        var p = cell.start
+        while p < cell.end {
+            // Everything up to and including the next quote is kept; its double is skipped.
+            guard let found = findByte(quote, from: p, to: cell.end) else {
+                unescaped.append(contentsOf: UnsafeBufferPointer(start: buffer + p, count: cell.end - p))
+                break
+            }
+            unescaped.append(contentsOf: UnsafeBufferPointer(start: buffer + p, count: found + 1 - p))
+            p = found + 1 < cell.end && buffer[found + 1] == quote ? found + 2 : found + 1
+        }
+        return try unescaped.withUnsafeBufferPointer(body)
+    }
+
+    private var unescaped: [UInt8] = []
 
     /// The next record, or `nil` at the end of the input. Blank lines are passed over.
     public func next() throws(FileFault) -> Event? {
@@ -228,25 +240,22 @@ public final class CSVRecordReader {
         return buffer.distance(to: hit.assumingMemoryBound(to: UInt8.self))
     }
 
-    /// Line breaks inside quoted content: LF, CRLF and a lone CR each count once.
+    /// Line breaks inside quoted content: LF, CRLF and a lone CR each count once. Most quoted
+    /// cells hold none or a few, so `memchr` jumps from one to the next.
     private func countLineBreaks(from start: Int, to end: Int) -> Int {
-        var lf = 0
-        var cr = 0
+        var breaks = 0
         var i = start
-        while i < end {
-            let b = buffer[i]
-            lf &+= b == 10 ? 1 : 0
-            cr &+= b == 13 ? 1 : 0
-            i += 1
+        while let found = findByte(10, from: i, to: end) {
+            breaks += 1
+            i = found + 1
         }
-        guard cr > 0 else { return lf }
-        var crlf = 0
         i = start
-        while i + 1 < end {
-            if buffer[i] == 13 && buffer[i + 1] == 10 { crlf += 1 }
-            i += 1
+        while let found = findByte(13, from: i, to: end) {
+            // A CR followed by LF was counted with its LF.
+            if found + 1 >= end || buffer[found + 1] != 10 { breaks += 1 }
+            i = found + 1
         }
-        return lf + cr - crlf
+        return breaks
     }
 
     // MARK: - Over-long records
