@@ -193,7 +193,11 @@ final class FirstPassPipeline: Sendable {
     }
 
     private static func read(path: String, name: String, settings: InputSettings, layout: InputLayout, send: (ReaderMessage) -> Bool) throws(FileFault) {
-        let hashing = HashingByteSource(upstream: try FileByteSource(path: path))
+        let file = try FileByteSource(path: path)
+        let digest = FileDigest(source: file)
+        var digestTaken = false
+        defer { if !digestTaken { digest.cancel() } }
+        let hashing = CountingByteSource(upstream: file)
         let opened = try InputOpener.open(hashing, name: name, settings: settings)
         var batch: [ReadOutcome] = []
         batch.reserveCapacity(batchSize)
@@ -219,8 +223,13 @@ final class FirstPassPipeline: Sendable {
             }
         }
         if !batch.isEmpty { guard send(.batch(format, batch)) else { return } }
-        let sha256 = try hashing.finish()
-        _ = send(.finished(sha256: sha256, bytes: hashing.bytesRead))
+        let bytes = try hashing.finish()
+        digestTaken = true
+        let whole = try digest.result()
+        guard whole.bytes == bytes else {
+            throw FileFault(.unreadable, "The file changed while it was read (\(bytes) bytes read, \(whole.bytes) hashed); it is left for the next run.")
+        }
+        _ = send(.finished(sha256: whole.sha256, bytes: bytes))
     }
 }
 

@@ -6,7 +6,8 @@ import Darwin
 
 /// Reads a file through its descriptor in large blocks; closes it on deinit.
 public final class FileByteSource: ByteSource {
-    private let descriptor: Int32
+    /// The open file; `FileDigest` reads a duplicate of it with `pread`, never moving this offset.
+    let descriptor: Int32
     public let path: String
 
     public init(path: String) throws(FileFault) {

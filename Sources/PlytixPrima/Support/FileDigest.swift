@@ -1,0 +1,88 @@
+import Crypto
+import Foundation
+import Synchronization
+
+/// The SHA-256 of a whole input file, computed on a thread of its own while the reading thread
+/// parses the same file: the file's identity (duplicate detection, run ids, the manifest) no
+/// longer costs the reading thread, which bounds how fast a run goes.
+///
+/// It reads a duplicate of the reader's descriptor with `pread`, so both see the same file (even
+/// if its name is reused meanwhile) and the reader's offset never moves. The reader compares
+/// its byte count with the digest's: a file that changed under the run is caught.
+final class FileDigest: Sendable {
+    struct Digest: Sendable {
+        var sha256: String
+        var bytes: Int64
+    }
+
+    private let outcome = Mutex<Result<Digest, FileFault>?>(nil)
+    private let stopped = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(source: FileByteSource) {
+        let descriptor = dup(source.descriptor)
+        let thread = Thread { [self] in
+            let result = Self.digest(descriptor: descriptor, stopped: stopped)
+            if descriptor >= 0 { close(descriptor) }
+            outcome.withLock { $0 = result }
+            finished.signal()
+        }
+        thread.name = "plytix-prima digest"
+        thread.start()
+    }
+
+    /// Waits for the digest. Call once.
+    func result() throws(FileFault) -> Digest {
+        finished.wait()
+        return try outcome.withLock { $0 ?? .failure(FileFault(.unreadable, "The file's digest was not computed.")) }.get()
+    }
+
+    /// Stops early (the run gave up) and waits for the thread, so it never outlives the run.
+    func cancel() {
+        stopped.store(true, ordering: .relaxed)
+        finished.wait()
+    }
+
+    private static func digest(descriptor: Int32, stopped: borrowing Atomic<Bool>) -> Result<Digest, FileFault> {
+        guard descriptor >= 0 else {
+            return .failure(FileFault(.unreadable, "The file cannot be opened a second time: \(String(cString: strerror(errno)))."))
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        var hasher = SHA256()
+        var offset: Int64 = 0
+        while !stopped.load(ordering: .relaxed) {
+            let count = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
+            if count < 0 {
+                if errno == EINTR { continue }
+                return .failure(FileFault(.unreadable, "Reading the file failed: \(String(cString: strerror(errno)))."))
+            }
+            if count == 0 { return .success(Digest(sha256: Hex.string(hasher.finalize()), bytes: offset)) }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            offset += Int64(count)
+        }
+        return .failure(FileFault(.unreadable, "Stopped."))
+    }
+}
+
+/// Counts what a consumer reads (`FileDigest` hashes the same file on another thread).
+final class CountingByteSource: ByteSource {
+    private let upstream: any ByteSource
+    private(set) var bytesRead: Int64 = 0
+
+    init(upstream: any ByteSource) { self.upstream = upstream }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileFault) -> Int {
+        let count = try upstream.read(into: buffer)
+        bytesRead += Int64(count)
+        return count
+    }
+
+    /// Reads what the consumer left unread (trailing bytes); returns the total.
+    func finish() throws(FileFault) -> Int64 {
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
+        defer { scratch.deallocate() }
+        while try read(into: scratch) > 0 {}
+        return bytesRead
+    }
+}
