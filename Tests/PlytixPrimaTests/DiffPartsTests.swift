@@ -47,6 +47,19 @@ import Testing
         #expect(catalogue.entry(for: "") == nil)
     }
 
+    /// Lookups go through a directory of key ranges: every size from empty to thousands finds
+    /// each SKU it holds and none it does not.
+    @Test func findsEverySKUAtEverySize() {
+        for size in [0, 1, 2, 3, 17, 1024, 3001] {
+            var catalogue = KnownCatalogue(expectedCount: size)
+            for index in 0..<size { catalogue.insert(sku: "K-\(index)", hash: RecordHash(line: [UInt8(index & 0xFF)]), modified: nil, active: true) }
+            catalogue.finishLoading()
+            let missing = (0..<size).filter { catalogue.entry(for: "K-\($0)") == nil }
+            #expect(missing.isEmpty, "size \(size): \(missing.prefix(5))")
+            #expect((size..<(size + 50)).allSatisfy { catalogue.entry(for: "K-\($0)") == nil }, "size \(size)")
+        }
+    }
+
     @Test func aDifferentRecordDoesNotMatch() {
         var catalogue = KnownCatalogue()
         catalogue.insert(sku: "A", hash: RecordHash(line: Array("A,1".utf8)), modified: nil, active: true)

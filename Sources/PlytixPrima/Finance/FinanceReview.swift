@@ -80,7 +80,7 @@ final class FinanceReview {
     /// Compares one accepted row; records discrepancies and closes the ones now agreed.
     func check(_ row: AcceptedRow, delta: StateDeltaWriter?) throws(OutputError) {
         guard let writer, row.finance.count == settings.plytixFields.count else { return }
-        let fingerprint = SKUFingerprint(row.sku)
+        let fingerprint = row.key
         for (field, value) in row.finance.enumerated() {
             if value == nil { lacked[field] += 1 } else { carried[field] += 1 }
         }

@@ -81,7 +81,7 @@ struct RelationshipPlan {
 
     func verdict(of sku: String) -> Verdict? { verdict(of: SKUFingerprint(sku)) }
 
-    private func verdict(of key: SKUFingerprint) -> Verdict? {
+    func verdict(of key: SKUFingerprint) -> Verdict? {
         guard let number = numbers[key], decided[Int(number)] else { return nil }
         return verdictList[Int(number)]
     }
@@ -101,7 +101,7 @@ struct RelationshipPlan {
 
     // MARK: - Standing of a referenced SKU
 
-    private func isParent(_ key: SKUFingerprint) -> Bool {
+    func isParent(_ key: SKUFingerprint) -> Bool {
         graph.namedParents.contains(key) || catalogue?.entry(for: key)?.isParent == true
     }
 
@@ -111,7 +111,7 @@ struct RelationshipPlan {
         return entry.standing == .accepted && !entry.isDuplicate
     }
 
-    private func placement(of key: SKUFingerprint) -> ImportPlacement {
+    func placement(of key: SKUFingerprint) -> ImportPlacement {
         if isAcceptedHere(key), let verdict = verdict(of: key) { return verdict.placement }
         return ImportPlacement(group: isParent(key) ? .parent : .standalone, level: 0)
     }

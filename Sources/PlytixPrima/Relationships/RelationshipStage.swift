@@ -41,7 +41,7 @@ final class RelationshipStage {
 
     /// Why the row cannot go to Prima because of what it references; empty when it can.
     func refusals(of row: AcceptedRow) -> [RejectReason] {
-        guard !row.parent.isEmpty || !row.components.isEmpty, let verdict = plan.verdict(of: row.sku), !verdict.failures.isEmpty else {
+        guard !row.parent.isEmpty || !row.components.isEmpty, let verdict = plan.verdict(of: row.key), !verdict.failures.isEmpty else {
             return []
         }
         let failures = verdict.failures
@@ -105,15 +105,16 @@ final class RelationshipStage {
 
     /// Applies the stage to a row that goes on: a parent of variants becomes a style (a kit
     /// stays a kit), and the row is counted.
-    func prepare(_ row: inout AcceptedRow) {
+    /// `becomesStyle`: `becomesStyle(row)`, which pass 2 asks once per row.
+    func prepare(_ row: inout AcceptedRow, becomesStyle: Bool) {
         if !row.parent.isEmpty { counts.variants += 1 }
         if !row.components.isEmpty { counts.kits += 1 }
         if row.publishedAsStyle != nil {
             // Not mapped: nothing to patch; pass 2 made sure its item type stays what Prima has.
-            if becomesStyle(row) { counts.styles += 1 }
+            if becomesStyle { counts.styles += 1 }
             return
         }
-        guard becomesStyle(row), let offset = row.itemTypeOffset else { return }
+        guard becomesStyle, let offset = row.itemTypeOffset else { return }
         let end = offset + stockCell.count
         guard end <= row.encoded.count, row.encoded[offset..<end].elementsEqual(stockCell) else { return }
         row.encoded.replaceSubrange(offset..<end, with: styleCell)
@@ -126,16 +127,16 @@ final class RelationshipStage {
     /// Whether the row goes to Prima as a style: a stock item that other products name as
     /// their parent (a kit stays a kit).
     func becomesStyle(_ row: AcceptedRow) -> Bool {
-        row.components.isEmpty && !stockCell.isEmpty && plan.isParent(row.sku)
+        row.components.isEmpty && !stockCell.isEmpty && plan.isParent(row.key)
     }
 
     func placement(of row: AcceptedRow) -> ImportPlacement {
-        guard !row.parent.isEmpty || !row.components.isEmpty || plan.isParent(row.sku) else { return .standalone }
-        return plan.placement(of: row.sku)
+        guard !row.parent.isEmpty || !row.components.isEmpty || plan.isParent(row.key) else { return .standalone }
+        return plan.placement(of: row.key)
     }
 
     func variantLevel(of row: AcceptedRow) -> Int {
-        row.parent.isEmpty ? 0 : Int(plan.verdict(of: row.sku)?.variantLevel ?? 1)
+        row.parent.isEmpty ? 0 : Int(plan.verdict(of: row.key)?.variantLevel ?? 1)
     }
 
     /// A kit new to Prima is added, a kit whose components changed is replaced whole, and a

@@ -10,6 +10,8 @@ final class RowSpoolWriter {
         file.putByte(0)
         file.putInt(row.line)
         file.putString(row.sku)
+        file.putInt(Int(bitPattern: UInt(row.key.high)))
+        file.putInt(Int(bitPattern: UInt(row.key.low)))
         file.putBytes(row.encoded)
         file.putBytes(row.hash.bytes)
         file.putInt(row.actionOffset ?? -1)
@@ -75,6 +77,8 @@ final class RowSpoolWriter {
 struct AcceptedRow: Sendable {
     var line: Int
     var sku: String
+    /// `SKUFingerprint(sku)`, made once on a mapping thread: pass 2 looks the SKU up many times.
+    var key: SKUFingerprint
     /// The final import line (terminator included), with `A` in the action column.
     var encoded: [UInt8]
     /// Identifies the Prima record's content for the diff.
@@ -115,10 +119,12 @@ struct AcceptedRow: Sendable {
 
     init(
         line: Int, sku: String, encoded: [UInt8], hash: RecordHash, actionOffset: Int?, modified: Int64?, parent: String = "",
-        components: [KitComponent] = [], itemTypeOffset: Int?, finance: [String?] = [], columns: ColumnFingerprints
+        components: [KitComponent] = [], itemTypeOffset: Int?, finance: [String?] = [], columns: ColumnFingerprints,
+        key: SKUFingerprint? = nil
     ) {
         self.line = line
         self.sku = sku
+        self.key = key ?? SKUFingerprint(sku)
         self.encoded = encoded
         self.hash = hash
         self.actionOffset = actionOffset
@@ -141,7 +147,9 @@ final class RowSpoolReader {
         guard let kind = try file.nextKind() else { return nil }
         switch kind {
         case 0:
-            let line = try file.int(), sku = try file.string(), encoded = try file.bytes()
+            let line = try file.int(), sku = try file.string()
+            let key = SKUFingerprint(high: UInt64(UInt(bitPattern: try file.int())), low: UInt64(UInt(bitPattern: try file.int())))
+            let encoded = try file.bytes()
             let hash = RecordHash(bytes: try file.bytes())
             let offset = try file.int(), modified = try file.int()
             let columns = ColumnFingerprints(bytes: try file.bytes())
@@ -153,7 +161,7 @@ final class RowSpoolReader {
             var row = AcceptedRow(
                 line: line, sku: sku, encoded: encoded, hash: hash, actionOffset: offset < 0 ? nil : offset,
                 modified: modified == Int.min ? nil : Int64(modified), parent: parent, components: components,
-                itemTypeOffset: itemTypeOffset < 0 ? nil : itemTypeOffset, columns: columns)
+                itemTypeOffset: itemTypeOffset < 0 ? nil : itemTypeOffset, columns: columns, key: key)
             let financeCount = try file.int()
             for _ in 0..<financeCount {
                 let present = try file.byteValue() == 1

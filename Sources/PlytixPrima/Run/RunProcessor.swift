@@ -243,8 +243,8 @@ public struct RunProcessor: Sendable {
             }
             counts.rejected += 1
         }
-        func duplicate(_ sku: String, line: Int) -> RejectReason? {
-            guard let entry = firstPass.index.entry(for: sku), entry.count > 1 else { return nil }
+        func duplicate(_ sku: String, line: Int, key: SKUFingerprint? = nil) -> RejectReason? {
+            guard let entry = firstPass.index.entry(for: key ?? SKUFingerprint(sku)), entry.count > 1 else { return nil }
             return RejectReason(
                 line: line, sku: sku, field: keyField, value: sku, rule: .duplicateSKU,
                 reason: "SKU \(quoted(sku)) occurs \(entry.count) times in this export (first on line \(entry.firstLine)); it is unclear which row is right, so every occurrence is held back.",
@@ -260,9 +260,9 @@ public struct RunProcessor: Sendable {
         }
 
         /// An accepted row that nothing refuses: stale, unchanged, updated or new.
-        func goesOn(_ row: inout AcceptedRow) throws {
-            relationships.prepare(&row)
-            let known = state?.catalogue.entry(for: row.sku)
+        func goesOn(_ row: inout AcceptedRow, becomesStyle: Bool) throws {
+            relationships.prepare(&row, becomesStyle: becomesStyle)
+            let known = state?.catalogue.entry(for: row.key)
             // Times are compared in whole minutes, the resolution the catalogue keeps.
             if let known, known.active, let modified = row.modified, known.modified != Int64.min, modified / 60 * 60 < known.modified {
                 counts.skipped += 1
@@ -272,7 +272,7 @@ public struct RunProcessor: Sendable {
             }
             counts.accepted += 1
             try finance?.check(row, delta: delta)
-            if state?.openRejectSKUs.contains(row.sku) == true { try delta?.closeRejects(sku: row.sku) }
+            if let state, !state.openRejectSKUs.isEmpty, state.openRejectSKUs.contains(row.sku) { try delta?.closeRejects(sku: row.sku) }
             let isUnmapped = row.publishedAsStyle != nil
             if let known, known.active, isUnmapped || KnownCatalogue.matches(known, row.hash) {
                 counts.unchanged += 1
@@ -280,7 +280,7 @@ public struct RunProcessor: Sendable {
                     diff.unchangedExportRows += 1
                 } else if row.sourcePrint != 0 {
                     // Kept, so that this row skips mapping next time.
-                    let print = SourcePrint.stored(row.sourcePrint, style: relationships.becomesStyle(row), recordHash: row.hash)
+                    let print = SourcePrint.stored(row.sourcePrint, style: becomesStyle, recordHash: row.hash)
                     if print != known.sourcePrint { try delta?.keepSourcePrint(sku: row.sku, print) }
                 }
                 try relationships.recordParentIfUnknown(of: row, delta: delta)
@@ -302,7 +302,7 @@ public struct RunProcessor: Sendable {
                 counts.new += 1
             }
             try sequence.append(row.encoded, placement: relationships.placement(of: row))
-            let print = row.sourcePrint == 0 ? 0 : SourcePrint.stored(row.sourcePrint, style: relationships.becomesStyle(row), recordHash: row.hash)
+            let print = row.sourcePrint == 0 ? 0 : SourcePrint.stored(row.sourcePrint, style: becomesStyle, recordHash: row.hash)
             try delta?.upsert(row, variantLevel: relationships.variantLevel(of: row), sourcePrint: print)
             try relationships.sendBillOfMaterials(of: row, to: bom, delta: delta)
         }
@@ -314,7 +314,7 @@ public struct RunProcessor: Sendable {
             counts.read += 1
             switch entry {
             case .accepted(var row):
-                if let duplicate = duplicate(row.sku, line: row.line) {
+                if let duplicate = duplicate(row.sku, line: row.line, key: row.key) {
                     try reject([duplicate])
                     continue
                 }
@@ -323,13 +323,14 @@ public struct RunProcessor: Sendable {
                     try reject(refusals)
                     continue
                 }
-                if let style = row.publishedAsStyle, style != relationships.becomesStyle(row) {
+                let becomesStyle = relationships.becomesStyle(row)
+                if let style = row.publishedAsStyle, style != becomesStyle {
                     // Its export row did not change, but its item type does (it gained its first
                     // variant or lost its last): it is mapped in full once this pass is done.
                     remapLines.insert(row.line)
                     continue
                 }
-                try goesOn(&row)
+                try goesOn(&row, becomesStyle: becomesStyle)
             case .rejected(let reasons):
                 let first = reasons[0]
                 try reject(reasons + [duplicate(first.sku, line: first.line)].compactMap { $0 })
@@ -353,13 +354,13 @@ public struct RunProcessor: Sendable {
             diff.remappedForItemType = remapLines.count
             try remap(lines: remapLines, inputPath: inputPath, source: source, directory: directory, published: state?.catalogue) { row in
                 var row = row
-                try goesOn(&row)
+                try goesOn(&row, becomesStyle: relationships.becomesStyle(row))
             }
         }
         // A full export lists every product: one published earlier and absent now is discontinued.
         if config.diff.mode == .full, let state {
-            try state.store.forEachActiveSKU(pipeline: config.name) { sku in
-                if firstPass.index.entry(for: sku) == nil { try discontinue(sku) }
+            try state.store.forEachActiveSKU(pipeline: config.name, where: { firstPass.index.entry(for: $0) == nil }) { sku in
+                try discontinue(sku)
             }
         }
 

@@ -117,15 +117,21 @@ struct SKUFingerprint: Hashable, Sendable {
         self.low = low
     }
 
-    init(_ sku: String) {
+    init(_ sku: String) { self.init(utf8: sku.utf8, count: sku.utf8.count) }
+
+    /// The same fingerprint from a SKU's UTF-8 bytes where they lie (e.g. in SQLite's row).
+    init(utf8 bytes: UnsafeBufferPointer<UInt8>) { self.init(utf8: bytes, count: bytes.count) }
+
+    @inline(__always)
+    private init(utf8 bytes: some Sequence<UInt8>, count: Int) {
         var a: UInt64 = 0xcbf2_9ce4_8422_2325
         var b: UInt64 = 0x84222325_cbf29ce4
-        for byte in sku.utf8 {
+        for byte in bytes {
             a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
             b = (b ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 ^ (b >> 29)
         }
         high = Self.mix(a)
-        low = Self.mix(b ^ UInt64(sku.utf8.count))
+        low = Self.mix(b ^ UInt64(count))
     }
 
     /// SplitMix64's finaliser: every input bit affects every output bit.

@@ -76,28 +76,45 @@ struct KnownCatalogue {
     }
 
     private var slots: [Slot] = []
+    /// Where each range of keys starts: `directory[b]` is the first slot whose key's top
+    /// `directoryBits` bits are at least `b`. Fingerprints are uniform, so a range holds about
+    /// one slot and a lookup touches two cache lines instead of halving through twenty
+    /// (4 bytes a SKU).
+    private var directory: [Int32] = [0, 0]
+    private var directoryBits = 0
     /// Each active published variant's parent, so loops and depth can be followed through
     /// products that are not in the export.
     private(set) var parentOf: [SKUFingerprint: SKUFingerprint] = [:]
     private var sorted = true
+    /// `directory` covers every slot (set by `finishLoading()`).
+    private var indexed = true
     private(set) var activeCount = 0
 
     init(expectedCount: Int = 0) { slots.reserveCapacity(expectedCount) }
 
     mutating func insert(sku: String, hash: RecordHash, modified: Int64?, active: Bool, parent: String? = nil, sourcePrint: UInt64 = 0) {
-        let key = SKUFingerprint(sku)
+        insert(
+            key: SKUFingerprint(sku), hashHigh: hash.high, modified: modified, active: active,
+            parent: parent.flatMap { $0.isEmpty ? nil : SKUFingerprint($0) }, sourcePrint: sourcePrint)
+    }
+
+    /// `hashHigh`: the record hash's first 64 bits; `parent`: a variant's parent, `nil` for others.
+    mutating func insert(key: SKUFingerprint, hashHigh: UInt64, modified: Int64?, active: Bool, parent: SKUFingerprint?, sourcePrint: UInt64) {
         if let last = slots.last, !(last.key < key) { sorted = false }
+        indexed = false
         let minutes = modified.map { Int32(clamping: $0 / 60) } ?? Int32.min
         slots.append(Slot(
-            key: key, hash: hash.high, modifiedMinutes: minutes, active: active, isParent: false, sourcePrint: sourcePrint))
+            key: key, hash: hashHigh, modifiedMinutes: minutes, active: active, isParent: false, sourcePrint: sourcePrint))
         if active { activeCount += 1 }
-        if active, let parent, !parent.isEmpty { parentOf[key] = SKUFingerprint(parent) }
+        if active, let parent { parentOf[key] = parent }
     }
 
     /// Sorts once after loading, then marks the parents; lookups halve the range from then on.
     mutating func finishLoading() {
         if !sorted { slots.sort { $0.key < $1.key } }
         sorted = true
+        buildDirectory()
+        indexed = true
         for parent in parentOf.values {
             if let position = position(of: parent) { slots[position].isParent = true }
         }
@@ -123,9 +140,24 @@ struct KnownCatalogue {
         return SourcePrint.match(print, stored: slot.sourcePrint, recordHashHigh: slot.hash)
     }
 
+    private mutating func buildDirectory() {
+        var bits = 1
+        while bits < 24 && (1 << bits) < slots.count { bits += 1 }
+        directoryBits = bits
+        var directory = [Int32](repeating: 0, count: (1 << bits) + 1)
+        var slot = 0
+        for range in 0..<(1 << bits) {
+            while slot < slots.count && Int(slots[slot].key.high >> (64 - bits)) < range { slot += 1 }
+            directory[range] = Int32(slot)
+        }
+        directory[1 << bits] = Int32(slots.count)
+        self.directory = directory
+    }
+
     private func position(of key: SKUFingerprint) -> Int? {
-        precondition(sorted, "finishLoading() must be called before lookups")
-        var low = 0, high = slots.count
+        precondition(indexed, "finishLoading() must be called before lookups")
+        let range = directoryBits == 0 ? 0 : Int(key.high >> (64 - directoryBits))
+        var low = Int(directory[range]), high = Int(directory[range + 1])
         while low < high {
             let middle = (low + high) / 2
             if slots[middle].key < key { low = middle + 1 } else { high = middle }

@@ -202,20 +202,18 @@ public final class StateStore: Sendable {
         try pool.read { db in
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM published_item WHERE pipeline = ?", arguments: [pipeline]) ?? 0
             var catalogue = KnownCatalogue(expectedCount: count)
-            let rows = try Row.fetchCursor(db, sql: """
+            let sql = """
                 SELECT sku, record_hash, source_modified, discontinued_run_id IS NULL, parent_sku, source_print
-                FROM published_item WHERE pipeline = ?
-                """, arguments: [pipeline])
-            while let row = try rows.next() {
-                let sku: String = row[0]
-                let hash: Data = row[1]
-                let modified: Int64? = row[2]
-                let active: Bool = row[3]
-                let parent: String? = row[4]
-                let print: Int64? = row[5]
+                FROM published_item WHERE pipeline = ?1
+                """
+            try PublishedItemScan.forEach(db, sql: sql, pipeline: pipeline) { row in
+                var hashHigh: UInt64 = 0
+                for byte in row.bytes(1).prefix(8) { hashHigh = hashHigh << 8 | UInt64(byte) }
+                let parent = row.bytes(4)
                 catalogue.insert(
-                    sku: sku, hash: RecordHash(data: hash), modified: modified, active: active, parent: parent,
-                    sourcePrint: print.map { UInt64(bitPattern: $0) } ?? 0)
+                    key: SKUFingerprint(utf8: row.bytes(0)), hashHigh: hashHigh, modified: row.isNull(2) ? nil : row.int64(2),
+                    active: row.int64(3) != 0, parent: parent.isEmpty ? nil : SKUFingerprint(utf8: parent),
+                    sourcePrint: UInt64(bitPattern: row.int64(5)))
             }
             catalogue.finishLoading()
             return catalogue
@@ -256,10 +254,13 @@ public final class StateStore: Sendable {
     }
 
     /// Every SKU published and not discontinued, for discontinuing the ones a full export lacks.
-    func forEachActiveSKU(pipeline: String, _ body: (String) throws -> Void) throws {
+    /// `isWanted` sees each SKU's fingerprint first, so only the SKUs it picks become strings.
+    func forEachActiveSKU(pipeline: String, where isWanted: (SKUFingerprint) -> Bool = { _ in true }, _ body: (String) throws -> Void) throws {
         try pool.read { db in
-            let skus = try String.fetchCursor(db, sql: "SELECT sku FROM published_item WHERE pipeline = ? AND discontinued_run_id IS NULL ORDER BY sku", arguments: [pipeline])
-            while let sku = try skus.next() { try body(sku) }
+            let sql = "SELECT sku FROM published_item WHERE pipeline = ?1 AND discontinued_run_id IS NULL ORDER BY sku"
+            try PublishedItemScan.forEach(db, sql: sql, pipeline: pipeline) { row in
+                if isWanted(SKUFingerprint(utf8: row.bytes(0))) { try body(row.string(0)) }
+            }
         }
     }
 
