@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// A 64-bit fingerprint of one export row exactly as it was read: every input field's value
+/// A 64-bit fingerprint (XXH64) of one export row exactly as it was read: every input field's value
 /// (an absent field distinct from an empty one), under one build of this tool, one pipeline
 /// configuration and one export format.
 ///
@@ -45,8 +45,7 @@ struct SourcePrinter: Sendable {
             withUnsafeBytes(of: UInt32(truncatingIfNeeded: count).littleEndian) { scratch.append(contentsOf: $0) }
             value.withUTF8 { scratch.append(contentsOf: $0) }
         }
-        let digest = SHA256.hash(data: scratch)
-        return digest.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        return scratch.withUnsafeBytes { XXH64.hash($0) }
     }
 }
 
