@@ -358,7 +358,8 @@ public struct RunProcessor: Sendable {
             }
         }
         // A full export lists every product: one published earlier and absent now is discontinued.
-        if config.diff.mode == .full, let state {
+        // The catalogue answers whether any is missing; only then are the SKUs read back by name.
+        if config.diff.mode == .full, let state, state.catalogue.anyActive(where: { firstPass.index.entry(for: $0) == nil }) {
             try state.store.forEachActiveSKU(pipeline: config.name, where: { firstPass.index.entry(for: $0) == nil }) { sku in
                 try discontinue(sku)
             }

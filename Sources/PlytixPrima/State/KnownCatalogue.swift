@@ -122,6 +122,11 @@ struct KnownCatalogue {
 
     func entry(for sku: String) -> Entry? { entry(for: SKUFingerprint(sku)) }
 
+    /// Whether `isMissing` holds for any active record's SKU (a full export that lacks products).
+    func anyActive(where isMissing: (SKUFingerprint) -> Bool) -> Bool {
+        slots.contains { $0.active && isMissing($0.key) }
+    }
+
     func entry(for key: SKUFingerprint) -> Entry? {
         guard let position = position(of: key) else { return nil }
         let slot = slots[position]
