@@ -192,4 +192,25 @@ import PlytixPrimaTestSupport
         #expect(try Self.diff(root, run)["remapped_for_item_type"] as? Int == 1)
         #expect(try F.orderingProblems(root) == [])
     }
+
+    /// A Windows-1252 export: rows are printed from their bytes as read, so an accented label
+    /// that did not change is recognised, and one that changed by a single byte is sent.
+    @Test func aWindows1252ExportIsRecognisedByItsBytes() throws {
+        let root = TempRoot("print-cp1252")
+        // The input's encoding; the output stays UTF-8.
+        root.writePipeline(yaml: TempRoot.pipelineYAML.replacingOccurrences(
+            of: "first character)\n  encoding: utf-8", with: "first character)\n  encoding: windows-1252"))
+        func export(_ labels: [String: String]) -> [UInt8] {
+            let text = Self.export(["P-10", "P-11", "P-12"], labels.mapValues { ["Label": $0] }).csv
+            return Array(text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) })
+        }
+        root.drop("one.csv", export(["P-10": "Crème brûlée dish", "P-11": "Café cup"]))
+        let first = try F.run(root)
+        #expect(try F.items(root, first).map { $0[1] } == ["P-10", "P-11", "P-12"])
+        root.drop("two.csv", export(["P-10": "Crème brûlée dish", "P-11": "Café cups"]))
+        let second = try F.run(root)
+        let items = try F.items(root, second).map { "\($0[0]) \($0[1]) \($0[4])" }
+        #expect(items == ["U P-11 Café cups"], "\(items)")
+        #expect(try Self.diff(root, second)["unchanged_export_rows"] as? Int == 2)
+    }
 }

@@ -51,6 +51,10 @@ final class FirstPassPipeline: Sendable {
         onlyLines: Set<Int>? = nil, workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) {
         let rows = self.rows, mapped = self.mapped
+        let recognizer = published.map { catalogue in
+            UnchangedRowRecognizer(
+                config: config, layout: layout, format: .csv, published: onlyLines == nil && !catalogue.isEmpty ? catalogue : nil)
+        }
         start("reader") {
             defer { rows.close() }
             var number = 0
@@ -59,7 +63,7 @@ final class FirstPassPipeline: Sendable {
                 return rows.send(Sequenced(number: number, message: message))
             }
             do throws(FileFault) {
-                try Self.read(path: path, name: name, settings: config.input, layout: layout, send: send)
+                try Self.read(path: path, name: name, settings: config.input, layout: layout, recognizer: recognizer, send: send)
             } catch {
                 _ = send(.failed(error))
             }
@@ -161,10 +165,11 @@ final class FirstPassPipeline: Sendable {
             let sku = mapper.sku(of: row)
             var print: UInt64 = 0
             if let printing, row.encodingIssues.isEmpty {
-                print = printing.printer.print(of: row, scratch: &scratch)
+                // The CSV reader prints (and recognises) rows as it reads them; XML rows are printed here.
+                print = row.sourcePrint ?? printing.printer.print(of: row, scratch: &scratch)
                 // The very row this record was published from: validation, transforms and
                 // encoding could only produce what Prima already has, so they are skipped.
-                if let style = printing.published?.publishedMatch(sku: sku, print: print) {
+                if let style = row.publishedAsStyle ?? (row.sourcePrint == nil ? printing.published?.publishedMatch(sku: sku, print: print) : nil) {
                     let (parent, components) = mapper.relationships(of: row, sku: sku)
                     return .accepted(AcceptedRow(
                         unmappedLine: row.line, sku: sku, sourcePrint: print, publishedAsStyle: style, modified: mapper.modified(of: row),
@@ -192,7 +197,10 @@ final class FirstPassPipeline: Sendable {
         }
     }
 
-    private static func read(path: String, name: String, settings: InputSettings, layout: InputLayout, send: (ReaderMessage) -> Bool) throws(FileFault) {
+    private static func read(
+        path: String, name: String, settings: InputSettings, layout: InputLayout, recognizer: UnchangedRowRecognizer?,
+        send: (ReaderMessage) -> Bool
+    ) throws(FileFault) {
         let file = try FileByteSource(path: path)
         let digest = FileDigest(source: file)
         var digestTaken = false
@@ -211,6 +219,7 @@ final class FirstPassPipeline: Sendable {
         switch format {
         case .csv, .auto:
             let reader = try CSVProductReader(source: opened.source, dialect: settings.csv, encoding: settings.encoding, layout: layout)
+            reader.recognizer = recognizer
             guard send(.opened(.csv, compressed: opened.compressed, delimiter: reader.delimiter, absentFields: reader.absentFields)) else { return }
             while let outcome = try reader.next() {
                 guard hand(outcome) else { return }

@@ -31,21 +31,58 @@ struct SourcePrinter: Sendable {
         base = Array(hasher.finalize())
     }
 
-    /// The row's print; `scratch` is a reusable buffer (one per mapping thread).
+    /// The row's print from its values' UTF-8 (XML); `scratch` is a reusable buffer (one per
+    /// thread). The CSV reader prints the cells' bytes as it reads them, with the same pieces.
     func print(of row: SourceRow, scratch: inout [UInt8]) -> UInt64 {
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: base)
+        begin(&scratch)
         for value in row.values {
             guard var value else {
-                scratch.append(0xFF)  // never the first byte of a length below
+                Self.appendAbsent(to: &scratch)
                 continue
             }
-            let count = value.utf8.count
-            // A length prefix keeps ("ab", "c") apart from ("a", "bc").
-            withUnsafeBytes(of: UInt32(truncatingIfNeeded: count).littleEndian) { scratch.append(contentsOf: $0) }
-            value.withUTF8 { scratch.append(contentsOf: $0) }
+            value.withUTF8 { Self.append($0, to: &scratch) }
         }
-        return scratch.withUnsafeBytes { XXH64.hash($0) }
+        return Self.finish(scratch)
+    }
+
+    func begin(_ scratch: inout [UInt8]) {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: base)
+    }
+
+    static func append(_ value: UnsafeBufferPointer<UInt8>, to scratch: inout [UInt8]) {
+        // A length prefix keeps ("ab", "c") apart from ("a", "bc").
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: value.count).littleEndian) { scratch.append(contentsOf: $0) }
+        scratch.append(contentsOf: value)
+    }
+
+    /// A field the export does not carry: never the first byte of a length above.
+    static func appendAbsent(to scratch: inout [UInt8]) { scratch.append(0xFF) }
+
+    static func finish(_ scratch: [UInt8]) -> UInt64 { scratch.withUnsafeBytes { XXH64.hash($0) } }
+}
+
+/// What the CSV reader needs to print rows and to recognise the ones Prima has: it then decodes
+/// only `keptFields` of a recognised row (the SKU, relationships, `Last modified` and finance
+/// values pass 2 still reads), instead of making a string of every field.
+struct UnchangedRowRecognizer: Sendable {
+    let printer: SourcePrinter
+    /// `nil`: print every row, recognise none (the second read of rows mapped again).
+    let published: KnownCatalogue?
+    /// Per input field (`InputLayout.fields` order).
+    let keptFields: [Bool]
+
+    init(config: PipelineConfig, layout: InputLayout, format: InputFormat, published: KnownCatalogue?) {
+        printer = SourcePrinter(config: config, format: format)
+        self.published = published
+        var kept = [Bool](repeating: false, count: layout.fields.count)
+        kept[layout.keyField] = true
+        for column in [config.variantOfColumnIndex, config.itemTypeColumnIndex].compactMap({ $0 }) {
+            if let field = layout.columnFields[column] { kept[field] = true }
+        }
+        if let field = layout.lastModifiedField { kept[field] = true }
+        for field in layout.financeFields { kept[field] = true }
+        keptFields = kept
     }
 }
 

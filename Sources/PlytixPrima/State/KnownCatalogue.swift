@@ -89,6 +89,7 @@ struct KnownCatalogue {
     /// `directory` covers every slot (set by `finishLoading()`).
     private var indexed = true
     private(set) var activeCount = 0
+    var isEmpty: Bool { slots.isEmpty }
 
     init(expectedCount: Int = 0) { slots.reserveCapacity(expectedCount) }
 
@@ -139,10 +140,15 @@ struct KnownCatalogue {
     /// Whether an export row with `print` is the very row the active record `sku` was published
     /// from; if so, whether that record went out as a style. `nil`: map the row in full.
     func publishedMatch(sku: String, print: UInt64) -> Bool? {
-        guard let position = position(of: SKUFingerprint(sku)) else { return nil }
+        publishedPrint(of: SKUFingerprint(sku)).flatMap { SourcePrint.match(print, stored: $0.stored, recordHashHigh: $0.hashHigh) }
+    }
+
+    /// The stored print of an active record, when it has one: there is something to match.
+    func publishedPrint(of key: SKUFingerprint) -> (stored: UInt64, hashHigh: UInt64)? {
+        guard let position = position(of: key) else { return nil }
         let slot = slots[position]
-        guard slot.active else { return nil }
-        return SourcePrint.match(print, stored: slot.sourcePrint, recordHashHigh: slot.hash)
+        guard slot.active, slot.sourcePrint != 0 else { return nil }
+        return (slot.sourcePrint, slot.hash)
     }
 
     private mutating func buildDirectory() {

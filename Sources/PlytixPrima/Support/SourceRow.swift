@@ -7,6 +7,11 @@ public struct SourceRow: Sendable, Equatable {
     public var values: [String?]
     /// Fields whose bytes were not clean text; their `values` hold a lossy decoding for the reject file.
     public var encodingIssues: [EncodingIssue]
+    /// The row's `SourcePrint` when the reader made it (CSV with a state store).
+    var sourcePrint: UInt64?
+    /// Set when the reader recognised the row its Prima record was published from (and whether
+    /// that record went out as a style): only the fields pass 2 needs were decoded.
+    var publishedAsStyle: Bool?
 
     public init(line: Int, values: [String?], encodingIssues: [EncodingIssue] = []) {
         self.line = line

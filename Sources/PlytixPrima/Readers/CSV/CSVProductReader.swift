@@ -11,6 +11,9 @@ public final class CSVProductReader {
     public private(set) var header: [String] = []
     /// Pipeline fields the export does not carry (all optional; their outputs stay empty).
     public private(set) var absentFields: [String] = []
+    /// With a state store: print each row as it is read, and recognise the rows Prima has.
+    var recognizer: UnchangedRowRecognizer?
+    private var printScratch: [UInt8] = []
 
     public init(source: any ByteSource, dialect: CSVDialect, encoding: TextEncoding, layout: InputLayout) throws(FileFault) {
         self.records = CSVRecordReader(source: source, dialect: dialect)
@@ -111,19 +114,65 @@ public final class CSVProductReader {
     // MARK: - Rows
 
     private func decodeRow(line: Int) -> SourceRow {
+        guard let recognizer else { return decodeRow(line: line, printer: nil) }
+        // Only a product Prima has with a kept print can be recognised; every other row is
+        // printed while it is decoded, each cell undone once.
+        guard let published = recognizer.published, let keyCell = cellIndex[layout.keyField],
+              let sku = records.withUnescapedCellBytes(keyCell, { decode($0) }).map(TextCleaning.trim),
+              let stored = published.publishedPrint(of: SKUFingerprint(sku))
+        else { return decodeRow(line: line, printer: recognizer.printer) }
+        recognizer.printer.begin(&printScratch)
+        for cell in cellIndex {
+            guard let cell else {
+                SourcePrinter.appendAbsent(to: &printScratch)
+                continue
+            }
+            records.withUnescapedCellBytes(cell) { SourcePrinter.append($0, to: &printScratch) }
+        }
+        let print = SourcePrinter.finish(printScratch)
+        guard let style = SourcePrint.match(print, stored: stored.stored, recordHashHigh: stored.hashHigh) else {
+            var row = decodeRow(line: line, printer: nil)
+            row.sourcePrint = print
+            return row
+        }
+        // The very row Prima's record came from: only what pass 2 reads becomes a string.
+        var values: [String?] = []
+        values.reserveCapacity(cellIndex.count)
+        for (fieldIndex, cell) in cellIndex.enumerated() {
+            guard let cell, recognizer.keptFields[fieldIndex] else {
+                values.append(nil)
+                continue
+            }
+            values.append(records.withUnescapedCellBytes(cell, decodeCell).0)
+        }
+        var row = SourceRow(line: line, values: values)
+        row.sourcePrint = print
+        row.publishedAsStyle = style
+        return row
+    }
+
+    /// Every field as a string; with `printer`, the row's print too.
+    private func decodeRow(line: Int, printer: SourcePrinter?) -> SourceRow {
+        printer?.begin(&printScratch)
         var values: [String?] = []
         values.reserveCapacity(cellIndex.count)
         var issues: [EncodingIssue] = []
         for (fieldIndex, cell) in cellIndex.enumerated() {
             guard let cell else {
                 values.append(nil)
+                if printer != nil { SourcePrinter.appendAbsent(to: &printScratch) }
                 continue
             }
-            let (text, issue) = records.withUnescapedCellBytes(cell, decodeCell)
+            let (text, issue) = records.withUnescapedCellBytes(cell) { bytes in
+                if printer != nil { SourcePrinter.append(bytes, to: &printScratch) }
+                return decodeCell(bytes)
+            }
             values.append(text)
             if let issue { issues.append(EncodingIssue(fieldIndex: fieldIndex, containsNUL: issue)) }
         }
-        return SourceRow(line: line, values: values, encodingIssues: issues)
+        var row = SourceRow(line: line, values: values, encodingIssues: issues)
+        if printer != nil { row.sourcePrint = SourcePrinter.finish(printScratch) }
+        return row
     }
 
     /// Decodes one cell; the flag is set when the bytes are not clean text (`true`: a NUL byte).
