@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PlytixPrima
+import PlytixPrimaTestSupport
 
 @Suite struct ExportTimestampTests {
     static let day: Int64 = 1_795_132_800  // 2026-11-20T00:00:00Z
@@ -73,5 +74,34 @@ import Testing
         let hash = RecordHash(line: Array("PX-1,Pillow\r\n".utf8))
         #expect(RecordHash(bytes: hash.bytes) == hash)
         #expect(hash.bytes.count == 16)
+    }
+}
+
+/// The spool and delta files' numbers (varints) read back exactly, on both sides of a buffer refill.
+@Suite struct BinaryRecordNumberTests {
+    @Test func everyKindOfNumberRoundTripsAcrossRefills() throws {
+        let directory = TempDirectory("varints")
+        let path = directory.path + "/numbers.bin"
+        let samples = [0, 1, -1, 127, 128, 300, Int.max, Int.min, 1 << 40, -(1 << 40), Int(Int32.max)]
+        // ~1.5 MB of records: the reader's 1 MB buffer refills in the middle of some numbers.
+        let writer = try BinaryRecordWriter(path: path)
+        for index in 0..<150_000 {
+            writer.putByte(7)
+            writer.putInt(samples[index % samples.count])
+            try writer.endRecord()
+        }
+        try writer.flush()
+        let reader = try BinaryRecordReader(path: path)
+        var index = 0
+        while let kind = try reader.nextKind() {
+            #expect(kind == 7)
+            let value = try reader.int()
+            if value != samples[index % samples.count] {
+                Issue.record("record \(index): \(value)")
+                break
+            }
+            index += 1
+        }
+        #expect(index == 150_000)
     }
 }
