@@ -8,6 +8,16 @@ public protocol ByteSource: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileFault) -> Int
 }
 
+extension ByteSource {
+    /// Reads and drops whatever is left (trailing bytes the consumer did not need), so a
+    /// counting or hashing source has seen the whole input.
+    func readToEnd() throws(FileFault) {
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
+        defer { scratch.deallocate() }
+        while try read(into: scratch) > 0 {}
+    }
+}
+
 /// A byte source over an in-memory buffer, for tests and small inputs.
 public final class MemoryByteSource: ByteSource {
     private let bytes: [UInt8]

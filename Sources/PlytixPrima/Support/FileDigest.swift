@@ -80,9 +80,7 @@ final class CountingByteSource: ByteSource {
 
     /// Reads what the consumer left unread (trailing bytes); returns the total.
     func finish() throws(FileFault) -> Int64 {
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
-        defer { scratch.deallocate() }
-        while try read(into: scratch) > 0 {}
+        try readToEnd()
         return bytesRead
     }
 }

@@ -19,9 +19,7 @@ final class HashingByteSource: ByteSource {
 
     /// Reads what the consumer left unread (trailing bytes), then returns the digest in hex.
     func finish() throws(FileFault) -> String {
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
-        defer { scratch.deallocate() }
-        while try read(into: scratch) > 0 {}
+        try readToEnd()
         return Hex.string(hasher.finalize())
     }
 }
