@@ -177,10 +177,13 @@ import PlytixPrimaTestSupport
 
     /// XML read through gzip: unchanged products skip mapping, and a parent that becomes a
     /// style is read again (the whole compressed stream) and sent.
-    @Test func aGzippedXMLExportTakesTheFastPathAndRemapsAStyle() throws {
+    /// One product per line, and all products on one line (where every row starts on line 1,
+    /// so the second read must pick the row by its SKU too).
+    @Test(arguments: ["\n", ""])
+    func aGzippedXMLExportTakesTheFastPathAndRemapsAStyle(separator: String) throws {
         let root = TempRoot("print-xml")
         func export(_ products: [String]) throws -> [UInt8] {
-            try gzip(Array(("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<products>" + products.joined(separator: "\n") + "</products>\n").utf8))
+            try gzip(Array(("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<products>" + products.joined(separator: separator) + "</products>\n").utf8))
         }
         let base = ["PLAIN-1", "PLAIN-2", "PLAIN-3"].map { XMLRelationshipTests.product($0) }
         root.drop("one.xml.gz", try export(base))

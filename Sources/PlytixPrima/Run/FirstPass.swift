@@ -26,6 +26,13 @@ enum MappedMessage: Sendable {
     case failed(FileFault)
 }
 
+/// Picks out one row of an export: its line alone may be shared (every product of a one-line
+/// XML file starts on line 1), but not together with its SKU once duplicates are rejected.
+struct RowAddress: Hashable, Sendable {
+    var line: Int
+    var sku: SKUFingerprint
+}
+
 struct Sequenced<Message: Sendable>: Sendable {
     var number: Int
     var message: Message
@@ -44,16 +51,16 @@ final class FirstPassPipeline: Sendable {
 
     /// `published`: what Prima has (with a state store). Every row then gets its `SourcePrint`,
     /// and a row identical to the one its active record was published from is handed on
-    /// unmapped (`AcceptedRow.publishedAsStyle`). `onlyLines`: map just these rows (the others
+    /// unmapped (`AcceptedRow.publishedAsStyle`). `onlyRows`: map just these rows (the others
     /// are dropped), every one in full.
     init(
         path: String, name: String, config: PipelineConfig, layout: InputLayout, published: KnownCatalogue? = nil,
-        onlyLines: Set<Int>? = nil, workers: Int = ProcessInfo.processInfo.activeProcessorCount
+        onlyRows: Set<RowAddress>? = nil, workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) {
         let rows = self.rows, mapped = self.mapped
         let recognizer = published.map { catalogue in
             UnchangedRowRecognizer(
-                config: config, layout: layout, format: .csv, published: onlyLines == nil && !catalogue.isEmpty ? catalogue : nil)
+                config: config, layout: layout, format: .csv, published: onlyRows == nil && !catalogue.isEmpty ? catalogue : nil)
         }
         start("reader") {
             defer { rows.close() }
@@ -86,17 +93,17 @@ final class FirstPassPipeline: Sendable {
                     case .batch(let format, var outcomes):
                         let mapper = mappers[format] ?? ItemMasterMapper(config: config, format: format)
                         mappers[format] = mapper
-                        if let onlyLines {
+                        if let onlyRows {
                             outcomes.removeAll { outcome in
                                 guard case .row(let row) = outcome else { return true }
-                                return !onlyLines.contains(row.line)
+                                return !onlyRows.contains(RowAddress(line: row.line, sku: SKUFingerprint(mapper.sku(of: row))))
                             }
                         }
                         var printing: Printing?
                         if let published {
                             let printer = printers[format] ?? SourcePrinter(config: config, format: format)
                             printers[format] = printer
-                            printing = Printing(printer: printer, published: onlyLines == nil ? published : nil)
+                            printing = Printing(printer: printer, published: onlyRows == nil ? published : nil)
                         }
                         result = .rows(outcomes.map { outcome in
                             Self.map(
@@ -201,12 +208,8 @@ final class FirstPassPipeline: Sendable {
         path: String, name: String, settings: InputSettings, layout: InputLayout, recognizer: UnchangedRowRecognizer?,
         send: (ReaderMessage) -> Bool
     ) throws(FileFault) {
-        let file = try FileByteSource(path: path)
-        let digest = FileDigest(source: file)
-        var digestTaken = false
-        defer { if !digestTaken { digest.cancel() } }
-        let hashing = CountingByteSource(upstream: file)
-        let opened = try InputOpener.open(hashing, name: name, settings: settings)
+        let input = IdentifiedInput(file: try FileByteSource(path: path))
+        let opened = try InputOpener.open(input.source, name: name, settings: settings)
         var batch: [ReadOutcome] = []
         batch.reserveCapacity(batchSize)
         let format: InputFormat = opened.format == .xml ? .xml : .csv
@@ -232,13 +235,8 @@ final class FirstPassPipeline: Sendable {
             }
         }
         if !batch.isEmpty { guard send(.batch(format, batch)) else { return } }
-        let bytes = try hashing.finish()
-        digestTaken = true
-        let whole = try digest.result()
-        guard whole.bytes == bytes else {
-            throw FileFault(.unreadable, "The file changed while it was read (\(bytes) bytes read, \(whole.bytes) hashed); it is left for the next run.")
-        }
-        _ = send(.finished(sha256: whole.sha256, bytes: bytes))
+        let identity = try input.finish()
+        _ = send(.finished(sha256: identity.sha256, bytes: identity.bytes))
     }
 }
 

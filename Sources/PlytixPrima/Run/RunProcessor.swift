@@ -307,7 +307,7 @@ public struct RunProcessor: Sendable {
             try relationships.sendBillOfMaterials(of: row, to: bom, delta: delta)
         }
 
-        var remapLines: Set<Int> = []
+        var remapRows: Set<RowAddress> = []
         let spool = try RowSpoolReader(path: spoolPath)
         while let entry = try spool.next() {
             if counts.read % 4096 == 0 && control.isCancelled { return nil }
@@ -327,7 +327,7 @@ public struct RunProcessor: Sendable {
                 if let style = row.publishedAsStyle, style != becomesStyle {
                     // Its export row did not change, but its item type does (it gained its first
                     // variant or lost its last): it is mapped in full once this pass is done.
-                    remapLines.insert(row.line)
+                    remapRows.insert(RowAddress(line: row.line, sku: row.key))
                     continue
                 }
                 try goesOn(&row, becomesStyle: becomesStyle)
@@ -350,9 +350,9 @@ public struct RunProcessor: Sendable {
                     + [duplicate(fault.sku, line: fault.line)].compactMap { $0 })
             }
         }
-        if !remapLines.isEmpty {
-            diff.remappedForItemType = remapLines.count
-            try remap(lines: remapLines, inputPath: inputPath, source: source, directory: directory, published: state?.catalogue) { row in
+        if !remapRows.isEmpty {
+            diff.remappedForItemType = remapRows.count
+            try remap(rows: remapRows, inputPath: inputPath, source: source, directory: directory, published: state?.catalogue) { row in
                 var row = row
                 try goesOn(&row, becomesStyle: relationships.becomesStyle(row))
             }
@@ -452,17 +452,17 @@ public struct RunProcessor: Sendable {
 }
 
 extension RunProcessor {
-    /// Reads the input again and maps `lines` in full (rows pass 2 found unchanged in the
+    /// Reads the input again and maps `rows` in full (rows pass 2 found unchanged in the
     /// export whose item type changes), handing them to `body` in input order. They are spooled
     /// in between, so however many there are, none is held in memory.
     func remap(
-        lines: Set<Int>, inputPath: String, source: SourceInfo, directory: String, published: KnownCatalogue?,
+        rows: Set<RowAddress>, inputPath: String, source: SourceInfo, directory: String, published: KnownCatalogue?,
         _ body: (AcceptedRow) throws -> Void
     ) throws {
         let spoolPath = directory + "/.remap.spool"
         defer { try? FileManager.default.removeItem(atPath: spoolPath) }
         let pipeline = FirstPassPipeline(
-            path: inputPath, name: source.name, config: config, layout: InputLayout(config: config), published: published, onlyLines: lines)
+            path: inputPath, name: source.name, config: config, layout: InputLayout(config: config), published: published, onlyRows: rows)
         var pending: [Int: MappedMessage] = [:]
         var expected = 0, found = 0, sha256 = ""
         do {
@@ -489,7 +489,7 @@ extension RunProcessor {
             throw error
         }
         // Mapping is deterministic, so only a file changed under the run can tell a different story.
-        guard sha256 == source.sha256, found == lines.count else {
+        guard sha256 == source.sha256, found == rows.count else {
             throw OutputError("\(source.name) changed while it was processed (read again, it no longer matches its first read); it is left for the next run")
         }
         let reader = try RowSpoolReader(path: spoolPath)
