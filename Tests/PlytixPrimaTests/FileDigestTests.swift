@@ -31,4 +31,27 @@ import PlytixPrimaTestSupport
         let digest = FileDigest(source: try FileByteSource(path: path))
         digest.cancel()  // returns once the thread is done, whatever it managed
     }
+
+    /// A pipe can be read only once: it is hashed as it is read, not by a second reader.
+    @Test func aPipeIsHashedAsItIsRead() throws {
+        let directory = TempDirectory("digest-fifo")
+        let path = directory.path + "/export.csv"
+        #expect(mkfifo(path, 0o600) == 0)
+        let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let writer = Thread {
+            let descriptor = open(path, O_WRONLY)
+            bytes.withUnsafeBytes { _ = POSIXWrite.all($0, to: descriptor) }
+            close(descriptor)
+        }
+        writer.start()
+        let file = try FileByteSource(path: path)
+        #expect(!file.isRegularFile)
+        let input = IdentifiedInput(file: file)
+        let first = UnsafeMutableRawBufferPointer.allocate(byteCount: 100, alignment: 1)
+        defer { first.deallocate() }
+        _ = try input.source.read(into: first)
+        let identity = try input.finish()
+        #expect(identity.bytes == Int64(bytes.count))
+        #expect(identity.sha256 == SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
+    }
 }

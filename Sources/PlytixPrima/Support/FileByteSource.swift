@@ -22,6 +22,12 @@ public final class FileByteSource: ByteSource {
 
     deinit { close(descriptor) }
 
+    /// A regular file (not a pipe or device): it can be read twice at once with `pread`.
+    var isRegularFile: Bool {
+        var status = stat()
+        return fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+    }
+
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileFault) -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         while true {

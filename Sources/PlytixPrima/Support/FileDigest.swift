@@ -20,7 +20,7 @@ final class FileDigest: Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     init(source: FileByteSource) {
-        let descriptor = dup(source.descriptor)
+        let descriptor = fcntl(source.descriptor, F_DUPFD_CLOEXEC, 0)
         let thread = Thread { [self] in
             let result = Self.digest(descriptor: descriptor, stopped: stopped)
             if descriptor >= 0 { close(descriptor) }
@@ -62,6 +62,47 @@ final class FileDigest: Sendable {
             offset += Int64(count)
         }
         return .failure(FileFault(.unreadable, "Stopped."))
+    }
+}
+
+/// An input file opened for reading while its identity (SHA-256 and size) is taken: a regular
+/// file is hashed by a `FileDigest` thread; a pipe or other stream, readable only once, is
+/// hashed as it is read.
+final class IdentifiedInput {
+    /// What the reader reads.
+    let source: any ByteSource
+    private let counting: CountingByteSource?
+    private let hashing: HashingByteSource?
+    private let digest: FileDigest?
+    private var settled = false
+
+    init(file: FileByteSource) {
+        if file.isRegularFile {
+            let counting = CountingByteSource(upstream: file)
+            (self.counting, hashing, digest, source) = (counting, nil, FileDigest(source: file), counting)
+        } else {
+            let hashing = HashingByteSource(upstream: file)
+            (counting, self.hashing, digest, source) = (nil, hashing, nil, hashing)
+        }
+    }
+
+    /// A reader that gave up stops the digest thread and waits for it.
+    deinit { if !settled { digest?.cancel() } }
+
+    /// Reads what the reader left (trailing bytes), then the whole file's SHA-256 and size.
+    func finish() throws(FileFault) -> FileDigest.Digest {
+        if let hashing {
+            let sha256 = try hashing.finish()
+            return FileDigest.Digest(sha256: sha256, bytes: hashing.bytesRead)
+        }
+        guard let counting, let digest else { throw FileFault(.unreadable, "The file's digest was not computed.") }
+        let bytes = try counting.finish()
+        settled = true
+        let whole = try digest.result()
+        guard whole.bytes == bytes else {
+            throw FileFault(.unreadable, "The file changed while it was read (\(bytes) bytes read, \(whole.bytes) hashed): it was still being written or was replaced. Drop it again once it is complete.")
+        }
+        return whole
     }
 }
 
