@@ -108,9 +108,11 @@ enum SourcePrint {
     }
 }
 
-/// Identifies the running build by the SHA-256 of its executable: a new build may validate or
-/// transform differently, so prints from another build never match (the first run after an
-/// upgrade maps every row, and its diff still sends only what changed).
+/// Identifies the running build: the SHA-256 of its executable, and the path, size, inode and
+/// modification time of every shared library it has loaded (the Swift runtime, Foundation, ICU,
+/// libxml2, zlib). A new build or an upgraded library may validate, transform or decode
+/// differently, so prints made under another build never match: the first run after an upgrade
+/// maps every row, and its diff still sends only what changed.
 enum BuildIdentity {
     static let digest: [UInt8] = {
         var hasher = SHA256()
@@ -121,6 +123,24 @@ enum BuildIdentity {
             // No /proc: the process's start makes every print unique, so none ever matches.
             hasher.update(data: Array("\(ProcessInfo.processInfo.processIdentifier)-\(Date().timeIntervalSince1970)".utf8))
         }
+        for library in loadedLibraries() {
+            var status = stat()
+            guard stat(library, &status) == 0 else { continue }
+            let stamp = "\(library)|\(status.st_size)|\(status.st_ino)|\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)\n"
+            hasher.update(data: Array(stamp.utf8))
+        }
         return Array(hasher.finalize())
     }()
+
+    /// Shared objects mapped into this process, from `/proc/self/maps`, sorted.
+    private static func loadedLibraries() -> [String] {
+        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return [] }
+        var paths: Set<String> = []
+        for line in maps.split(separator: "\n") {
+            guard let slash = line.firstIndex(of: "/") else { continue }
+            let path = String(line[slash...])
+            if path.hasSuffix(".so") || path.contains(".so.") { paths.insert(path) }
+        }
+        return paths.sorted()
+    }
 }
