@@ -352,7 +352,9 @@ public struct RunProcessor: Sendable {
         }
         if !remapRows.isEmpty {
             diff.remappedForItemType = remapRows.count
-            try remap(rows: remapRows, inputPath: inputPath, source: source, directory: directory, published: state?.catalogue) { row in
+            try remap(
+                rows: remapRows, inputPath: inputPath, source: source, directory: directory, published: state?.catalogue, control: control
+            ) { row in
                 var row = row
                 try goesOn(&row, becomesStyle: relationships.becomesStyle(row))
             }
@@ -457,7 +459,7 @@ extension RunProcessor {
     /// in between, so however many there are, none is held in memory.
     func remap(
         rows: Set<RowAddress>, inputPath: String, source: SourceInfo, directory: String, published: KnownCatalogue?,
-        _ body: (AcceptedRow) throws -> Void
+        control: RunControl, _ body: (AcceptedRow) throws -> Void
     ) throws {
         let spoolPath = directory + "/.remap.spool"
         defer { try? FileManager.default.removeItem(atPath: spoolPath) }
@@ -468,6 +470,7 @@ extension RunProcessor {
         do {
             let spool = try RowSpoolWriter(path: spoolPath)
             while let message = pipeline.next(&pending, expected: &expected) {
+                if control.isCancelled { throw RunFailure.cancelled }
                 switch message {
                 case .rows(let rows):
                     for case .accepted(let row) in rows {
