@@ -9,17 +9,15 @@ struct PublishedItemScan {
 
     /// Runs `sql` with `?1` bound to `pipeline`, calling `body` for each row.
     static func forEach(_ db: Database, sql: String, pipeline: String, _ body: (PublishedItemScan) throws -> Void) throws {
-        guard let connection = db.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "database is closed") }
-        var prepared: OpaquePointer?
-        var code = sqlite3_prepare_v2(connection, sql, -1, &prepared, nil)
-        guard code == SQLITE_OK, let statement = prepared else { throw Self.error(code, connection) }
+        let connection = try SQLiteC.connection(of: db)
+        let statement = try SQLiteC.prepare(sql, on: connection)
         defer { sqlite3_finalize(statement) }
-        code = pipeline.withCString { sqlite3_bind_text(statement, 1, $0, Int32(pipeline.utf8.count), transient) }
-        guard code == SQLITE_OK else { throw Self.error(code, connection) }
+        try SQLiteC.check(SQLiteC.bindText(pipeline, at: 1, of: statement), connection)
+        var code: Int32
         while true {
             code = sqlite3_step(statement)
             if code == SQLITE_DONE { return }
-            guard code == SQLITE_ROW else { throw Self.error(code, connection) }
+            guard code == SQLITE_ROW else { throw SQLiteC.error(code, connection) }
             try body(PublishedItemScan(statement: statement))
         }
     }
@@ -38,10 +36,4 @@ struct PublishedItemScan {
     func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(statement, index) }
 
     func string(_ index: Int32) -> String { String(decoding: bytes(index), as: UTF8.self) }
-
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-    private static func error(_ code: Int32, _ connection: OpaquePointer) -> DatabaseError {
-        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
-    }
 }
