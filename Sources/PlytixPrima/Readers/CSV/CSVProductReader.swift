@@ -118,8 +118,8 @@ public final class CSVProductReader {
         // Only a product Prima has with a kept print can be recognised; every other row is
         // printed while it is decoded, each cell undone once.
         guard let published = recognizer.published, let keyCell = cellIndex[layout.keyField],
-              let sku = records.withUnescapedCellBytes(keyCell, { decode($0) }).map(TextCleaning.trim),
-              let stored = published.publishedPrint(of: SKUFingerprint(sku))
+              let key = records.withUnescapedCellBytes(keyCell, { decode($0) }),
+              let stored = published.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key)))
         else { return decodeRow(line: line, printer: recognizer.printer) }
         recognizer.printer.begin(&printScratch)
         for cell in cellIndex {
@@ -143,7 +143,8 @@ public final class CSVProductReader {
                 values.append(nil)
                 continue
             }
-            values.append(records.withUnescapedCellBytes(cell, decodeCell).0)
+            // The SKU was decoded above to look the product up.
+            values.append(fieldIndex == layout.keyField ? key : records.withUnescapedCellBytes(cell, decodeCell).0)
         }
         var row = SourceRow(line: line, values: values)
         row.sourcePrint = print
