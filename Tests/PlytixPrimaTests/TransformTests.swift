@@ -135,9 +135,23 @@ import PlytixPrimaTestSupport
 // MARK: - HTML
 
 @Suite struct HTMLTextTests {
-    /// Strip then collapse, as the default pipeline's LongDescription does.
-    static func plain(_ html: String) -> String {
-        TextCleaning.collapseWhitespace(HTMLText.strip(html))
+    /// Strip then collapse, as the default pipeline's LongDescription does: the one-buffer
+    /// version the mapper uses must give what the two steps give.
+    static func plain(_ html: String, sourceLocation: SourceLocation = #_sourceLocation) -> String {
+        let twoSteps = TextCleaning.collapseWhitespace(HTMLText.strip(html))
+        let fused = HTMLText.stripCollapsingWhitespace(html)
+        #expect(fused == twoSteps, sourceLocation: sourceLocation)
+        return fused
+    }
+
+    @Test(arguments: [
+        "", " ", "plain", "  padded  ", "<p>  a  </p>  <p> b </p>", "a&nbsp;&nbsp;b", "&#x200B;x&#x200B;",
+        "a\u{200D}\u{200D}  b", "\u{1F468}\u{200D}\u{1F469} <b>family</b> \u{200C}", "x\u{00A0}<br>\u{3000}y",
+        "tab\tand\r\nbreaks", "<!-- c -->  <script>x</script>  日本  語  ", "a\u{0007}b\u{007F}c", "&lt;p&gt; &amp;&amp; ",
+        "ends with space \u{2028}", "<p>\u{200B}</p>", "Crème  brûlée\u{202F}–\u{2009}😀",
+    ])
+    func oneBufferStripAndCollapseMatchesTheTwoSteps(html: String) {
+        #expect(HTMLText.stripCollapsingWhitespace(html) == TextCleaning.collapseWhitespace(HTMLText.strip(html)))
     }
 
     @Test func textWithoutMarkupIsReturnedAsIs() {

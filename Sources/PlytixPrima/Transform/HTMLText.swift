@@ -14,12 +14,33 @@ public enum HTMLText {
         }
     }
 
+    /// `strip` followed by `TextCleaning.collapseWhitespace`, the usual pair for a description,
+    /// in one buffer: the stripped text is collapsed where it lies, and one string is made.
+    public static func stripCollapsingWhitespace(_ html: String) -> String {
+        var html = html
+        return html.withUTF8 { bytes in
+            String(unsafeUninitializedCapacity: bytes.count) { out in
+                let stripped = strip(bytes, into: out)
+                return TextCleaning.collapse(UnsafeBufferPointer(rebasing: out[..<stripped]), into: out)
+            }
+        }
+    }
+
     private static func strip(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         var written = 0
         var i = 0
         let n = bytes.count
         while i < n {
             let byte = bytes[i]
+            // Text up to the next `<` or `&` is copied as one run.
+            if byte != UInt8(ascii: "<") && byte != UInt8(ascii: "&") {
+                var end = i + 1
+                while end < n && bytes[end] != UInt8(ascii: "<") && bytes[end] != UInt8(ascii: "&") { end += 1 }
+                UnsafeMutableRawPointer(out.baseAddress! + written).copyMemory(from: bytes.baseAddress! + i, byteCount: end - i)
+                written += end - i
+                i = end
+                continue
+            }
             if byte == UInt8(ascii: "<") && opensMarkup(bytes, at: i) {
                 let close = indexOf(UInt8(ascii: ">"), in: bytes, from: i + 1) ?? n
                 let skipTo = skippedContentEnd(bytes, tagStart: i, tagEnd: close)

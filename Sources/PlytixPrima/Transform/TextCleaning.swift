@@ -52,8 +52,9 @@ public enum TextCleaning {
     }
 
     /// Writes `bytes` with space runs collapsed into `out` (at least as large); returns the length.
-    /// Works on UTF-8 bytes and decodes a scalar only where a byte is not ASCII.
-    private static func collapse(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    /// Works on UTF-8 bytes and decodes a scalar only where a byte is not ASCII. `out` may be
+    /// `bytes` itself: nothing is written ahead of what has been read.
+    static func collapse(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         var written = 0
         var pendingSpace = false
         // Joiners seen since the last visible character: a run of input bytes, kept only if a
@@ -63,6 +64,30 @@ public enum TextCleaning {
         var i = 0
         while i < bytes.count {
             let byte = bytes[i]
+            // Visible ASCII, most of a description, is copied a run at a time; an ASCII space
+            // only marks the run of space it starts.
+            if byte > 0x20 && byte < 0x7F {
+                if pendingSpace {
+                    out[written] = 0x20
+                    written += 1
+                    pendingSpace = false
+                }
+                for k in 0..<joinerBytes { out[written + k] = bytes[joinerStart + k] }
+                written += joinerBytes
+                joinerBytes = 0
+                repeat {
+                    out[written] = bytes[i]
+                    written += 1
+                    i += 1
+                } while i < bytes.count && bytes[i] > 0x20 && bytes[i] < 0x7F
+                continue
+            }
+            if byte == 0x20 {
+                pendingSpace = written > 0
+                joinerBytes = 0
+                i += 1
+                continue
+            }
             var length = 1
             var scalar = UInt32(byte)
             if byte >= 0x80 {

@@ -217,9 +217,16 @@ final class ColumnPlan: Sendable {
     private func transformed(_ value: String) -> String {
         guard !value.isEmpty else { return value }
         var value = value
-        for transform in column.transforms {
+        let transforms = column.transforms
+        var index = 0
+        while index < transforms.count {
+            let transform = transforms[index]
+            index += 1
             switch transform {
             case .collapseWhitespace: value = TextCleaning.collapseWhitespace(value)
+            case .stripHTML where index < transforms.count && transforms[index] == .collapseWhitespace:
+                value = HTMLText.stripCollapsingWhitespace(value)
+                index += 1
             case .stripHTML: value = HTMLText.strip(value)
             case .firstCategoryPath:
                 value = TextCleaning.firstCategoryPath(value, pathSeparator: pathSeparator, levelSeparator: levelSeparator)
