@@ -290,3 +290,69 @@ import PlytixPrimaTestSupport
         #expect(stripped == lone, "\(stripped.utf8.count) bytes left of \(lone.utf8.count)")
     }
 }
+
+// MARK: - Word-at-a-time scans
+
+@Suite struct ByteRunsTests {
+    /// Every start and end over buffers that put each kind of stop at every offset of a word.
+    static let buffers: [[UInt8]] = {
+        var buffers: [[UInt8]] = []
+        let stops: [UInt8] = [0x00, 0x09, 0x20, 0x21, 0x26, 0x3C, 0x7E, 0x7F, 0x80, 0xA0, 0xC3, 0xFF]
+        for stop in stops {
+            for position in 0..<19 {
+                var bytes = Array("abcdefghijklmnopqrs".utf8)
+                bytes[position] = stop
+                buffers.append(bytes)
+            }
+        }
+        var generator = SplitMix64(seed: 7)
+        for _ in 0..<200 {
+            buffers.append((0..<Int(generator.next() % 40)).map { _ in
+                generator.next() % 4 == 0 ? UInt8(truncatingIfNeeded: generator.next()) : UInt8(0x61 + generator.next() % 26)
+            })
+        }
+        // Text of words and spaces: single, double and trailing spaces at every offset.
+        let textBytes: [UInt8] = [0x61, 0x62, 0x21, 0x7E, 0x20, 0x20, 0x20, 0x0A, 0x7F, 0xC3]
+        for _ in 0..<300 {
+            buffers.append((0..<Int(generator.next() % 40)).map { _ in textBytes[Int(generator.next() % UInt64(textBytes.count))] })
+        }
+        return buffers
+    }()
+
+    @Test func endOfSettledTextMatchesAByteByByteSearch() {
+        func visible(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
+        var mismatches: [String] = []
+        for bytes in Self.buffers {
+            bytes.withUnsafeBufferPointer { buffer in
+                for start in 0...bytes.count {
+                    for end in start...bytes.count {
+                        var expected = start
+                        while expected < end
+                            && (visible(bytes[expected]) || (bytes[expected] == 0x20 && expected + 1 < end && visible(bytes[expected + 1]))) {
+                            expected += 1
+                        }
+                        let found = ByteRuns.endOfSettledText(in: buffer, from: start, to: end)
+                        if found != expected { mismatches.append("\(bytes) \(start)..<\(end): \(found), not \(expected)") }
+                    }
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+    }
+
+    @Test func firstIndexOfEitherByteMatchesAByteByByteSearch() {
+        var mismatches: [String] = []
+        for bytes in Self.buffers {
+            bytes.withUnsafeBufferPointer { buffer in
+                for start in 0...bytes.count {
+                    for end in start...bytes.count {
+                        let expected = bytes[start..<end].firstIndex { $0 == 0x3C || $0 == 0x26 } ?? end
+                        let found = ByteRuns.firstIndex(of: 0x3C, or: 0x26, in: buffer, from: start, to: end)
+                        if found != expected { mismatches.append("\(bytes) \(start)..<\(end): \(found), not \(expected)") }
+                    }
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+    }
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns a Plytix rich-text description into the plain text Prima's long description holds.
 public enum HTMLText {
     /// Removes tags and comments (and the content of `script` and `style`), decodes entities,
@@ -34,8 +36,7 @@ public enum HTMLText {
             let byte = bytes[i]
             // Text up to the next `<` or `&` is copied as one run.
             if byte != UInt8(ascii: "<") && byte != UInt8(ascii: "&") {
-                var end = i + 1
-                while end < n && bytes[end] != UInt8(ascii: "<") && bytes[end] != UInt8(ascii: "&") { end += 1 }
+                let end = ByteRuns.firstIndex(of: UInt8(ascii: "<"), or: UInt8(ascii: "&"), in: bytes, from: i + 1, to: n)
                 UnsafeMutableRawPointer(out.baseAddress! + written).copyMemory(from: bytes.baseAddress! + i, byteCount: end - i)
                 written += end - i
                 i = end
@@ -71,12 +72,8 @@ public enum HTMLText {
     }
 
     private static func indexOf(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        var i = start
-        while i < bytes.count {
-            if bytes[i] == byte { return i }
-            i += 1
-        }
-        return nil
+        guard start < bytes.count, let found = memchr(bytes.baseAddress! + start, Int32(byte), bytes.count - start) else { return nil }
+        return bytes.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
     /// For `<script>` and `<style>`, the end of the matching close tag; for a comment, the end of

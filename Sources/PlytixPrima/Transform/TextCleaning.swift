@@ -1,3 +1,5 @@
+import Foundation
+
 /// Whitespace rules shared by every field: Plytix values arrive padded with ordinary,
 /// non-breaking and zero-width spaces that Prima must never see.
 public enum TextCleaning {
@@ -64,8 +66,8 @@ public enum TextCleaning {
         var i = 0
         while i < bytes.count {
             let byte = bytes[i]
-            // Visible ASCII, most of a description, is copied a run at a time; an ASCII space
-            // only marks the run of space it starts.
+            // Visible ASCII with single spaces between words, most of a description, is copied
+            // a run at a time; any other ASCII space only marks the run of space it starts.
             if byte > 0x20 && byte < 0x7F {
                 if pendingSpace {
                     out[written] = 0x20
@@ -75,11 +77,11 @@ public enum TextCleaning {
                 for k in 0..<joinerBytes { out[written + k] = bytes[joinerStart + k] }
                 written += joinerBytes
                 joinerBytes = 0
-                repeat {
-                    out[written] = bytes[i]
-                    written += 1
-                    i += 1
-                } while i < bytes.count && bytes[i] > 0x20 && bytes[i] < 0x7F
+                let runEnd = ByteRuns.endOfSettledText(in: bytes, from: i + 1, to: bytes.count)
+                // `memmove`: in place, the run may overlap where it goes.
+                memmove(out.baseAddress! + written, bytes.baseAddress! + i, runEnd - i)
+                written += runEnd - i
+                i = runEnd
                 continue
             }
             if byte == 0x20 {

@@ -1,0 +1,73 @@
+/// Word-at-a-time scans for the text transforms' hot loops. A description is mostly long runs
+/// of plain ASCII; eight bytes are checked with a few integer operations (bit tricks that flag
+/// each byte below, above or equal to a value without a borrow or carry reaching the next byte).
+enum ByteRuns {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// The index of the first byte in `start..<end` that is `a` or `b`; `end` when there is none.
+    static func firstIndex(of a: UInt8, or b: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
+        let base = bytes.baseAddress!
+        let spreadA = ones &* UInt64(a), spreadB = ones &* UInt64(b)
+        var i = start
+        while i + 8 <= end {
+            let word = load(base + i)
+            if hasZeroByte(word ^ spreadA) || hasZeroByte(word ^ spreadB) { break }
+            i += 8
+        }
+        while i < end && base[i] != a && base[i] != b { i += 1 }
+        return i
+    }
+
+    /// The end of the text from `start` that collapsing whitespace leaves as it is: visible
+    /// ASCII and single spaces between visible characters. Stops at the first byte that is
+    /// neither (a space before a space, a line break, a control character, a multi-byte
+    /// character, a trailing space); `end` when there is none.
+    static func endOfSettledText(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
+        let base = bytes.baseAddress!
+        var i = start
+        // Each step also reads the byte after the word: a space is settled when it is followed by a visible character.
+        while i + 9 <= end {
+            let word = load(base + i), next = load(base + i + 1)
+            let settled = visibleFlags(word) | (spaceFlags(word) & visibleFlags(next))
+            if settled != highBits { return i + (~settled & highBits).trailingZeroBitCount / 8 }
+            i += 8
+        }
+        while i < end {
+            let byte = base[i]
+            let visible = byte > 0x20 && byte < 0x7F
+            let settledSpace = byte == 0x20 && i + 1 < end && base[i + 1] > 0x20 && base[i + 1] < 0x7F
+            if !visible && !settledSpace { break }
+            i += 1
+        }
+        return i
+    }
+
+    /// Eight bytes, the first in the lowest bits whatever the machine's byte order.
+    @inline(__always)
+    private static func load(_ pointer: UnsafePointer<UInt8>) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(pointer).loadUnaligned(as: UInt64.self))
+    }
+
+    /// 0x80 in each byte of `word` that is visible ASCII (0x21...0x7E), 0 in the others: exact
+    /// per byte (no borrow or carry crosses into the next byte).
+    @inline(__always)
+    private static func visibleFlags(_ word: UInt64) -> UInt64 {
+        let low = word & ~highBits
+        let atLeast21 = ((low | highBits) &- ones &* 0x21) & highBits
+        let atMost7E = ~(low &+ ones) & highBits
+        return atLeast21 & atMost7E & ~word
+    }
+
+    /// 0x80 in each byte of `word` that is an ASCII space, 0 in the others (exact per byte).
+    @inline(__always)
+    private static func spaceFlags(_ word: UInt64) -> UInt64 {
+        let x = word ^ (ones &* 0x20)
+        return ~(((x & ~highBits) &+ ~highBits) | x) & highBits
+    }
+
+    @inline(__always)
+    private static func hasZeroByte(_ word: UInt64) -> Bool {
+        (word &- ones) & ~word & highBits != 0
+    }
+}
