@@ -17,10 +17,14 @@ public enum TextCleaning {
 
     /// Removes leading and trailing spaces, including non-breaking and zero-width ones.
     public static func trim(_ value: String) -> String {
-        // Fast path: most values start and end with a visible ASCII character.
-        let utf8 = value.utf8
-        guard let first = utf8.first, let last = utf8.last else { return value }
-        if first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F { return value }
+        // Fast path: most values start and end with a visible ASCII character. Read from the
+        // string's buffer: `utf8.first` and `utf8.last` walk String indices, and trim runs for
+        // every field of every row.
+        let settled = value.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let first = bytes.first, let last = bytes.last else { return true }
+            return first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F
+        }
+        if settled == true { return value }
         let scalars = value.unicodeScalars
         guard let start = scalars.firstIndex(where: { !isInvisibleSpace($0) }) else { return "" }
         let end = scalars.lastIndex(where: { !isInvisibleSpace($0) })!
