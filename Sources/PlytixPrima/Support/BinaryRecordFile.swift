@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #elseif canImport(Darwin)
@@ -10,15 +11,25 @@ final class BinaryRecordWriter {
     private let descriptor: Int32
     let path: String
     private var buffer: [UInt8] = []
+    /// Told how far the file is written, for a reader that follows it while it grows.
+    private let growth: GrowingFile?
+    private var written: Int64 = 0
 
-    init(path: String) throws(OutputError) {
+    init(path: String, growth: GrowingFile? = nil) throws(OutputError) {
         self.path = path
+        self.growth = growth
         descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw OutputError.system("create \(path)", errno) }
+        guard descriptor >= 0 else {
+            growth?.end()
+            throw OutputError.system("create \(path)", errno)
+        }
         buffer.reserveCapacity(1 << 20 + 65536)
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        close(descriptor)
+        growth?.end()
+    }
 
     func putByte(_ value: UInt8) { buffer.append(value) }
 
@@ -48,8 +59,13 @@ final class BinaryRecordWriter {
         if let failure = buffer.withUnsafeBytes({ POSIXWrite.all($0, to: descriptor) }) {
             throw OutputError.system("write \(path)", failure)
         }
+        written += Int64(buffer.count)
+        growth?.wrote(upTo: written)
         buffer.removeAll(keepingCapacity: true)
     }
+
+    /// Nothing more will be written: a reader following the file sees its end.
+    func endGrowth() { growth?.end() }
 
     /// Flushes and fsyncs: for files that must survive a crash (state deltas).
     func sync() throws(OutputError) {
@@ -64,9 +80,14 @@ final class BinaryRecordReader {
     private var buffer: [UInt8] = []
     private var position = 0
     private var atEnd = false
+    /// With `growth`, the file is still being written: bytes are read only once the writer has
+    /// written them, and its end is where the writer stops.
+    private let growth: GrowingFile?
+    private var fileOffset: Int64 = 0
 
-    init(path: String) throws(OutputError) {
+    init(path: String, following growth: GrowingFile? = nil) throws(OutputError) {
         self.path = path
+        self.growth = growth
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw OutputError.system("open \(path)", errno) }
     }
@@ -145,7 +166,15 @@ final class BinaryRecordReader {
                 buffer.removeFirst(position)
                 position = 0
             }
-            let want = max(1 << 20, count - buffer.count)
+            var want = max(1 << 20, count - buffer.count)
+            if let growth {
+                let written = growth.bytesWritten(beyond: fileOffset)
+                if written == fileOffset {
+                    atEnd = true
+                    continue
+                }
+                want = Int(min(Int64(want), written - fileOffset))
+            }
             let oldCount = buffer.count
             buffer.append(contentsOf: repeatElement(0, count: want))
             let got = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + oldCount, want) }
@@ -155,8 +184,43 @@ final class BinaryRecordReader {
                 throw OutputError.system("read \(path)", errno)
             }
             buffer.removeLast(want - got)
+            fileOffset += Int64(got)
             if got == 0 { atEnd = true }
         }
         return true
+    }
+}
+
+/// How far a file has been written, shared by its writer and a reader that follows it while it
+/// grows (the state delta, applied while the run still writes it: see `LiveStateCommit`).
+final class GrowingFile: @unchecked Sendable {
+    // @unchecked: every stored property is read and written only while holding `condition`.
+    private let condition = NSCondition()
+    private var written: Int64 = 0
+    private var ended = false
+
+    /// The writer has written the file's first `size` bytes.
+    func wrote(upTo size: Int64) {
+        condition.lock()
+        written = size
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The writer is done (finished, failed or dropped): nothing more will come.
+    func end() {
+        condition.lock()
+        ended = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits until more than `offset` bytes are written or the writer ends; returns how many
+    /// bytes are written (`offset` itself: the end of the file).
+    func bytesWritten(beyond offset: Int64) -> Int64 {
+        condition.lock()
+        defer { condition.unlock() }
+        while written <= offset && !ended { condition.wait() }
+        return max(written, offset)
     }
 }
