@@ -268,7 +268,7 @@ struct FileProcessor: Sendable {
         do {
             staged = try RunProcessor(config: pipeline).stage(
                 inputPath: claim.path, sourceName: name, startedAt: startedAt, into: staging, control: control,
-                state: state, deltaPrefix: state.map { _ in layout.pendingDeltas + "/" + stagingName })
+                state: state, deltaPrefix: state.map { _ in layout.pendingDeltas + "/" + stagingName }, preparesCommit: true)
         } catch {
             FileSystem.removeTree(staging)
             switch error {
@@ -298,6 +298,7 @@ struct FileProcessor: Sendable {
             return archived(claim, stamp: stamp, outcome(name, pipeline, .duplicate(earlierRun: earlier)))
         }
         if let reason = staged.heldReason {
+            staged.preparedCommit?.abandon()
             return hold(staged, reason: reason, claim: claim, stamp: stamp, pipeline: pipeline)
         }
         CrashPoint.beforePublish.reach()
@@ -305,6 +306,7 @@ struct FileProcessor: Sendable {
         do {
             published = try RunPublisher.publish(staged, layout: layout)
         } catch {
+            staged.preparedCommit?.abandon()
             FileSystem.removeTree(staging)
             if let delta = staged.deltaPath { unlink(delta) }
             return outcome(name, pipeline, .failed(returned(claim, after: "\(error)")))
@@ -312,7 +314,11 @@ struct FileProcessor: Sendable {
         CrashPoint.afterPublish.reach()
         if let state, let delta = staged.deltaPath {
             do {
-                try state.apply(deltaAt: delta)
+                if let prepared = staged.preparedCommit {
+                    try prepared.commit()
+                } else {
+                    try state.apply(deltaAt: delta)
+                }
             } catch {
                 return archived(claim, stamp: stamp, outcome(name, pipeline, .failed(
                     "the run was published to \(published), but committing it to the state store failed (\(error)); the next start completes it from \(delta)")))

@@ -48,6 +48,9 @@ public struct StagedRun: Sendable {
     public var rejectsByRule: [String: Int]
     /// The state changes to commit once the run is published.
     var deltaPath: String?
+    /// The same changes already applied in a transaction that waits for the publish (see
+    /// `stage`'s `preparesCommit`); `nil` when the delta file is applied after publishing.
+    var preparedCommit: LiveStateCommit?
     var record: RunRecord?
     /// Set when the mass-change guard holds the run: why.
     public var heldReason: String?
@@ -74,10 +77,12 @@ public struct RunProcessor: Sendable {
 
     /// Reads, validates and diffs one export into `directory`. With a state store, the run is
     /// compared with what was published before and its state delta is written to `deltaPrefix`
-    /// followed by `~<run-id>.delta`.
+    /// followed by `~<run-id>.delta`. With `preparesCommit`, the delta is also applied while it
+    /// is written, in a transaction the caller commits after publishing (`preparedCommit`);
+    /// until the caller decides, that transaction holds the store's write lock.
     public func stage(
         inputPath: String, sourceName: String, startedAt: Date, into directory: String, control: RunControl = RunControl(),
-        state: StateStore? = nil, deltaPrefix: String? = nil, detectsRepeatedFiles: Bool = true
+        state: StateStore? = nil, deltaPrefix: String? = nil, detectsRepeatedFiles: Bool = true, preparesCommit: Bool = false
     ) throws(RunFailure) -> StagedRun {
         let spoolPath = directory + "/.rows.spool"
         defer { try? FileManager.default.removeItem(atPath: spoolPath) }
@@ -112,7 +117,7 @@ public struct RunProcessor: Sendable {
             let deltaPath = deltaPrefix.map { "\($0)~\(runID).delta" }
             let staged = try writeOutputs(
                 firstPass, source: source, inputPath: inputPath, runID: runID, startedAt: startedAt, directory: directory,
-                spoolPath: spoolPath, control: control, state: view, deltaPath: deltaPath)
+                spoolPath: spoolPath, control: control, state: view, deltaPath: deltaPath, preparesCommit: preparesCommit)
             guard let staged else { throw RunFailure.cancelled }
             return staged
         } catch {
@@ -202,7 +207,7 @@ public struct RunProcessor: Sendable {
 
     private func writeOutputs(
         _ firstPass: FirstPassResult, source: SourceInfo, inputPath: String, runID: String, startedAt: Date, directory: String,
-        spoolPath: String, control: RunControl, state: StateView?, deltaPath: String?
+        spoolPath: String, control: RunControl, state: StateView?, deltaPath: String?, preparesCommit: Bool
     ) throws -> StagedRun? {
         let layout = InputLayout(config: config)
         let keyColumn = config.columns[config.keyColumnIndex].header
@@ -223,7 +228,12 @@ public struct RunProcessor: Sendable {
         let record = RunRecord(
             runID: runID, pipeline: config.name, sourceName: source.name, sourceSHA256: source.sha256, status: .published,
             counts: RunCounts(), createdAt: startedAt)
-        let delta = try deltaPath.map { path throws(OutputError) in try StateDeltaWriter(path: path, run: record) }
+        let growth = preparesCommit && state != nil ? GrowingFile() : nil
+        let delta = try deltaPath.map { path throws(OutputError) in try StateDeltaWriter(path: path, run: record, growth: growth) }
+        var preparedCommit: LiveStateCommit?
+        if let store = state?.store, let delta, let growth {
+            preparedCommit = LiveStateCommit(store: store, deltaPath: delta.path, growth: growth)
+        }
         // Finance guard: Plytix prices and VAT codes compared with Prima's snapshot, never written.
         let finance = try FinanceReview(config: config, store: state?.store, directory: directory, sourceFile: source.name)
         var diff = DiffReport()
@@ -393,7 +403,7 @@ public struct RunProcessor: Sendable {
         finalRecord.counts = counts
         return StagedRun(
             runID: runID, pipeline: config.name, directory: directory, source: source, files: files, counts: counts,
-            rejectsByRule: byRule, deltaPath: deltaPath, record: finalRecord, heldReason: heldReason)
+            rejectsByRule: byRule, deltaPath: deltaPath, preparedCommit: preparedCommit, record: finalRecord, heldReason: heldReason)
     }
 
     /// The mass-change guard: a full export that would discontinue or update too much of the

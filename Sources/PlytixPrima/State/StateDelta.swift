@@ -29,8 +29,9 @@ final class StateDeltaWriter {
     let file: BinaryRecordWriter
     var path: String { file.path }
 
-    init(path: String, run: RunRecord) throws(OutputError) {
-        file = try BinaryRecordWriter(path: path)
+    /// With `growth`, a reader may follow the delta while it is written (`LiveStateCommit`).
+    init(path: String, run: RunRecord, growth: GrowingFile? = nil) throws(OutputError) {
+        file = try BinaryRecordWriter(path: path, growth: growth)
         file.putByte(UInt8(ascii: "H"))
         file.putBytes(try JSONOutput.encode(run))
         try file.endRecord()
@@ -107,6 +108,7 @@ final class StateDeltaWriter {
         file.putByte(UInt8(ascii: "E"))
         file.putBytes(try JSONOutput.encode(counts))
         try file.sync()
+        file.endGrowth()
     }
 }
 
@@ -132,9 +134,11 @@ enum StateDeltaEntry {
 final class StateDeltaReader {
     let run: RunRecord
     private let file: BinaryRecordReader
+    var path: String { file.path }
 
-    init(path: String) throws {
-        file = try BinaryRecordReader(path: path)
+    /// With `growth`, follows a delta that is still being written.
+    init(path: String, following growth: GrowingFile? = nil) throws {
+        file = try BinaryRecordReader(path: path, following: growth)
         guard try file.nextKind() == UInt8(ascii: "H") else { throw StateError("\(path) is not a state delta") }
         run = try JSONOutput.decoder.decode(RunRecord.self, from: Data(try file.bytes()))
     }
@@ -206,71 +210,82 @@ extension StateStore {
         var run = reader.run
         run.status = status
         try pool.write { db in
-            if try String.fetchOne(db, sql: "SELECT status FROM run WHERE run_id = ?", arguments: [run.runID]) == RunStatus.published.rawValue {
-                return
-            }
-            let upsert = try PublishedItemUpsert(db, pipeline: run.pipeline, runID: run.runID)
-            let publishKit = try db.cachedStatement(sql: """
-                INSERT INTO published_kit (pipeline, sku, components, run_id) VALUES (?, ?, ?, ?)
-                ON CONFLICT (pipeline, sku) DO UPDATE SET components = excluded.components, run_id = excluded.run_id
-                """)
-            let clearKit = try db.cachedStatement(sql: "DELETE FROM published_kit WHERE pipeline = ? AND sku = ?")
-            let relink = try db.cachedStatement(sql: "UPDATE published_item SET parent_sku = ?, variant_level = ? WHERE pipeline = ? AND sku = ?")
-            let keepSourcePrint = try db.cachedStatement(sql: "UPDATE published_item SET source_print = ? WHERE pipeline = ? AND sku = ?")
-            let discontinue = try db.cachedStatement(sql: "UPDATE published_item SET discontinued_run_id = ? WHERE pipeline = ? AND sku = ?")
-            let openReject = try db.cachedStatement(sql: """
-                INSERT INTO open_reject (pipeline, sku, rule, first_run, last_run) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (pipeline, sku, rule) DO UPDATE SET last_run = excluded.last_run
-                """)
-            let closeRejects = try db.cachedStatement(sql: "DELETE FROM open_reject WHERE pipeline = ? AND sku = ?")
-            let finance = try FinanceDeltaApplier(db)
-            var complete = false
-            while let entry = try reader.next() {
-                switch entry {
-                case .upsert(let sku, let hash, .fingerprints(let prints), let modified, let parent, let level, let sourcePrint):
-                    try upsert.execute(
-                        sku: sku, hash: hash, line: [], prints: prints.bytes, modified: modified, parent: parent, variantLevel: level,
-                        sourcePrint: sourcePrint)
-                case .upsert(let sku, let hash, .legacyLine(let line), let modified, let parent, let level, let sourcePrint):
-                    try upsert.execute(
-                        sku: sku, hash: hash, line: line, prints: nil, modified: modified, parent: parent, variantLevel: level,
-                        sourcePrint: sourcePrint)
-                case .keepSourcePrint(let sku, let sourcePrint):
-                    try keepSourcePrint.execute(arguments: [Int64(bitPattern: sourcePrint), run.pipeline, sku])
-                case .publishKit(let sku, let components):
-                    try publishKit.execute(arguments: [run.pipeline, sku, components, run.runID])
-                case .clearKit(let sku):
-                    try clearKit.execute(arguments: [run.pipeline, sku])
-                case .relink(let sku, let parent, let level):
-                    try relink.execute(arguments: [parent, level, run.pipeline, sku])
-                case .discontinue(let sku):
-                    try discontinue.execute(arguments: [run.runID, run.pipeline, sku])
-                case .openReject(let sku, let rule):
-                    try openReject.execute(arguments: [run.pipeline, sku, rule, run.runID, run.runID])
-                case .closeRejects(let sku):
-                    try closeRejects.execute(arguments: [run.pipeline, sku])
-                case .end(let counts):
-                    run.counts = counts
-                    complete = true
-                case .finance(let record):
-                    try finance.apply(record, pipeline: run.pipeline, runID: run.runID)
-                }
-            }
-            guard complete else { throw StateError("\(path) is incomplete") }
-            try record(run, in: db)
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO processed_file (pipeline, sha256, source_name, run_id, processed_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [run.pipeline, run.sourceSHA256, run.sourceName, run.runID, Self.timestamp(Date())])
+            guard try Self.applyEntries(of: reader, to: &run, in: db) else { return }
+            try Self.recordCommitted(run, in: db)
         }
         return run
     }
 
-    /// Records a run that changes no item (held, discarded, duplicate).
-    func record(_ run: RunRecord) throws {
-        try pool.write { db in try record(run, in: db) }
+    /// Applies the delta's entries (its run's counts come from the last one). `false` when the
+    /// run is already committed: nothing is applied. Throws when the delta is incomplete.
+    static func applyEntries(of reader: StateDeltaReader, to run: inout RunRecord, in db: Database) throws -> Bool {
+        if try String.fetchOne(db, sql: "SELECT status FROM run WHERE run_id = ?", arguments: [run.runID]) == RunStatus.published.rawValue {
+            return false
+        }
+        let upsert = try PublishedItemUpsert(db, pipeline: run.pipeline, runID: run.runID)
+        let publishKit = try db.cachedStatement(sql: """
+            INSERT INTO published_kit (pipeline, sku, components, run_id) VALUES (?, ?, ?, ?)
+            ON CONFLICT (pipeline, sku) DO UPDATE SET components = excluded.components, run_id = excluded.run_id
+            """)
+        let clearKit = try db.cachedStatement(sql: "DELETE FROM published_kit WHERE pipeline = ? AND sku = ?")
+        let relink = try db.cachedStatement(sql: "UPDATE published_item SET parent_sku = ?, variant_level = ? WHERE pipeline = ? AND sku = ?")
+        let keepSourcePrint = try db.cachedStatement(sql: "UPDATE published_item SET source_print = ? WHERE pipeline = ? AND sku = ?")
+        let discontinue = try db.cachedStatement(sql: "UPDATE published_item SET discontinued_run_id = ? WHERE pipeline = ? AND sku = ?")
+        let openReject = try db.cachedStatement(sql: """
+            INSERT INTO open_reject (pipeline, sku, rule, first_run, last_run) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (pipeline, sku, rule) DO UPDATE SET last_run = excluded.last_run
+            """)
+        let closeRejects = try db.cachedStatement(sql: "DELETE FROM open_reject WHERE pipeline = ? AND sku = ?")
+        let finance = try FinanceDeltaApplier(db)
+        // The end record is the last: reading stops there (a delta still being written has no more).
+        while let entry = try reader.next() {
+            switch entry {
+            case .upsert(let sku, let hash, .fingerprints(let prints), let modified, let parent, let level, let sourcePrint):
+                try upsert.execute(
+                    sku: sku, hash: hash, line: [], prints: prints.bytes, modified: modified, parent: parent, variantLevel: level,
+                    sourcePrint: sourcePrint)
+            case .upsert(let sku, let hash, .legacyLine(let line), let modified, let parent, let level, let sourcePrint):
+                try upsert.execute(
+                    sku: sku, hash: hash, line: line, prints: nil, modified: modified, parent: parent, variantLevel: level,
+                    sourcePrint: sourcePrint)
+            case .keepSourcePrint(let sku, let sourcePrint):
+                try keepSourcePrint.execute(arguments: [Int64(bitPattern: sourcePrint), run.pipeline, sku])
+            case .publishKit(let sku, let components):
+                try publishKit.execute(arguments: [run.pipeline, sku, components, run.runID])
+            case .clearKit(let sku):
+                try clearKit.execute(arguments: [run.pipeline, sku])
+            case .relink(let sku, let parent, let level):
+                try relink.execute(arguments: [parent, level, run.pipeline, sku])
+            case .discontinue(let sku):
+                try discontinue.execute(arguments: [run.runID, run.pipeline, sku])
+            case .openReject(let sku, let rule):
+                try openReject.execute(arguments: [run.pipeline, sku, rule, run.runID, run.runID])
+            case .closeRejects(let sku):
+                try closeRejects.execute(arguments: [run.pipeline, sku])
+            case .end(let counts):
+                run.counts = counts
+                return true
+            case .finance(let record):
+                try finance.apply(record, pipeline: run.pipeline, runID: run.runID)
+            }
+        }
+        throw StateError("\(reader.path) is incomplete")
     }
 
-    private func record(_ run: RunRecord, in db: Database) throws {
+    /// The run's own rows, written last in its commit: the run and the file it processed.
+    static func recordCommitted(_ run: RunRecord, in db: Database) throws {
+        try record(run, in: db)
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO processed_file (pipeline, sha256, source_name, run_id, processed_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [run.pipeline, run.sourceSHA256, run.sourceName, run.runID, Self.timestamp(Date())])
+    }
+
+    /// Records a run that changes no item (held, discarded, duplicate).
+    func record(_ run: RunRecord) throws {
+        try pool.write { db in try Self.record(run, in: db) }
+    }
+
+    private static func record(_ run: RunRecord, in db: Database) throws {
         let counts = String(decoding: try JSONOutput.encode(run.counts), as: UTF8.self)
         try db.execute(
             sql: """
