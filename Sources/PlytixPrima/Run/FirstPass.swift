@@ -99,12 +99,14 @@ final class FirstPassPipeline: Sendable {
                                 return !onlyRows.contains(RowAddress(line: row.line, sku: SKUFingerprint(mapper.sku(of: row))))
                             }
                         }
-                        var printing: Printing?
-                        if let published {
-                            let printer = printers[format] ?? SourcePrinter(config: config, format: format)
+                        var printer: SourcePrinter?
+                        if published != nil {
+                            printer = printers[format] ?? SourcePrinter(config: config, format: format)
                             printers[format] = printer
-                            printing = Printing(printer: printer, published: onlyRows == nil ? published : nil)
                         }
+                        // A `let` holding a class: the per-row calls share it, where a `var` struct
+                        // was copied (with the catalogue's every buffer retained) for each row.
+                        let printing = printer.map { Printing(printer: $0, published: onlyRows == nil ? published : nil) }
                         result = .rows(outcomes.map { outcome in
                             Self.map(
                                 outcome, mapper: mapper, encoder: encoder, actionColumn: actionColumn, itemTypeColumn: itemTypeColumn,
@@ -156,9 +158,14 @@ final class FirstPassPipeline: Sendable {
     }
 
     /// How a mapping thread prints rows and, with `published`, recognises the ones Prima has.
-    private struct Printing {
+    private final class Printing {
         let printer: SourcePrinter
         let published: KnownCatalogue?
+
+        init(printer: SourcePrinter, published: KnownCatalogue?) {
+            self.printer = printer
+            self.published = published
+        }
     }
 
     private static func map(
