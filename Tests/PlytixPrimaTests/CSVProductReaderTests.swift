@@ -557,6 +557,27 @@ enum MiniExport {
         #expect(flagged.first?.encodingIssues == [EncodingIssue(fieldIndex: DefaultLayout.index("Label"), containsNUL: false)])
     }
 
+    @Test func aNonASCIIOrNULByteIsFoundAtEveryPositionOfALongValue() {
+        // The ASCII check reads eight bytes at a time: each position of a word, and the tail.
+        var rows: [[UInt8]] = []
+        var expected: [(label: String, issue: Bool?)] = []
+        for position in 0..<20 {
+            let before = Array(repeating: UInt8(ascii: "a"), count: position), after = Array(repeating: UInt8(ascii: "b"), count: 19 - position)
+            for (inserted, label, issue) in [
+                ([0xC3, 0xA9] as [UInt8], "\(String(repeating: "a", count: position))é\(String(repeating: "b", count: 19 - position))", nil as Bool?),
+                ([0xE9], "\(String(repeating: "a", count: position))\u{FFFD}\(String(repeating: "b", count: 19 - position))", false),
+                ([0x00], "\(String(repeating: "a", count: position))\u{0}\(String(repeating: "b", count: 19 - position))", true),
+            ] {
+                rows.append(Array("S-\(rows.count),".utf8) + before + inserted + after + Array(",Complete,1,9403.60,GB,S-1,Red\n".utf8))
+                expected.append((label, issue))
+            }
+        }
+        let bytes = Array((MiniExport.header.joined(separator: ",") + "\n").utf8) + rows.joined()
+        let reading = readProducts(bytes, .whole)
+        #expect(reading.values("Label") == expected.map(\.label))
+        #expect(reading.rows.map { $0.encodingIssues.first?.containsNUL } == expected.map(\.issue))
+    }
+
     @Test(arguments: Reads.allCases)
     func aNULByteIsAnEncodingIssue(reads: Reads) {
         let bytes = Array((MiniExport.header.joined(separator: ",") + "\nA-1,Oak").utf8) + [0]

@@ -64,8 +64,10 @@ struct SourcePrinter: Sendable {
 
 /// What the CSV reader needs to print rows and to recognise the ones Prima has: it then decodes
 /// only `keptFields` of a recognised row (the SKU, relationships, `Last modified` and finance
-/// values pass 2 still reads), instead of making a string of every field.
-struct UnchangedRowRecognizer: Sendable {
+/// values pass 2 still reads), instead of making a string of every field. A class: the reader
+/// asks it about every row, and copying a struct that holds the catalogue retained each of its
+/// buffers every time.
+final class UnchangedRowRecognizer: Sendable {
     let printer: SourcePrinter
     /// `nil`: print every row, recognise none (the second read of rows mapped again).
     let published: KnownCatalogue?

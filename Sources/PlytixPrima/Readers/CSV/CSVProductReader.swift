@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads a Plytix CSV export: resolves the header against the pipeline's fields, then yields
 /// each product's kept values, or a row reject (wrong cell count, overlong record, bad quoting).
 public final class CSVProductReader {
@@ -117,9 +119,9 @@ public final class CSVProductReader {
         guard let recognizer else { return decodeRow(line: line, printer: nil) }
         // Only a product Prima has with a kept print can be recognised; every other row is
         // printed while it is decoded, each cell undone once.
-        guard let published = recognizer.published, let keyCell = cellIndex[layout.keyField],
+        guard let keyCell = cellIndex[layout.keyField],
               let key = records.withUnescapedCellBytes(keyCell, { decode($0) }),
-              let stored = published.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key)))
+              let stored = recognizer.published?.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key)))
         else { return decodeRow(line: line, printer: recognizer.printer) }
         recognizer.printer.begin(&printScratch)
         for cell in cellIndex {
@@ -179,7 +181,7 @@ public final class CSVProductReader {
     /// Decodes one cell; the flag is set when the bytes are not clean text (`true`: a NUL byte).
     private func decodeCell(_ bytes: UnsafeBufferPointer<UInt8>) -> (String, Bool?) {
         if let text = decode(bytes) {
-            if bytes.contains(0) { return (text, true) }
+            if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil { return (text, true) }
             return (text, nil)
         }
         return (String(decoding: bytes, as: UTF8.self), false)
@@ -200,10 +202,20 @@ public final class CSVProductReader {
         return decode(bytes[...])
     }
 
+    /// Eight bytes at a time: a description is a kilobyte or more.
     private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var any: UInt8 = 0
-        for byte in bytes { any |= byte }
-        return any < 0x80
+        guard let base = UnsafeRawPointer(bytes.baseAddress) else { return true }
+        var any: UInt64 = 0
+        var i = 0
+        while i + 8 <= bytes.count {
+            any |= base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < bytes.count {
+            any |= UInt64(bytes[i])
+            i += 1
+        }
+        return any & 0x8080_8080_8080_8080 == 0
     }
 
     private func skuIfReadable() -> String {
