@@ -117,12 +117,83 @@ import PlytixPrimaTestSupport
         let prepared = LiveStateCommit(store: state, deltaPath: deltaPath, growth: growth, busyTimeout: 0.05)
         try delta.discontinue("P-3")
         try delta.finish(counts: RunCounts(read: 1, discontinued: 1))
-        Thread.sleep(forTimeInterval: 1.5)
+        try Self.waitUntil { prepared.preparationFailure != nil }
         try other.writeWithoutTransaction { db in try db.execute(sql: "ROLLBACK") }
         let committed = try prepared.commit()
         #expect(prepared.committedFromDeltaFile)
         #expect(committed.counts.discontinued == 1)
         #expect(try state.isCommitted(runID: "busy-run"))
         #expect(try StateFixture.snapshot(root).items.first { $0.sku == "P-3" }?.discontinued == true)
+    }
+
+    /// Polls `condition` for up to 20 s.
+    static func waitUntil(_ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(20)
+        while !condition() {
+            try #require(Date() < deadline, "timed out")
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+
+    static func openRejectCount(_ root: TempRoot) throws -> Int {
+        try StateFixture.snapshot(root).openRejects.count
+    }
+
+    /// A delta of `count` open rejects (a few dozen bytes each: over 1 MB, it is written out
+    /// while the run goes on), written through `growth` for a prepared commit to follow.
+    static func openRejects(_ count: Int, into delta: StateDeltaWriter) throws {
+        for index in 0..<count { try delta.openReject(sku: "R-\(index)", rule: .required) }
+    }
+
+    func deltaWriter(_ root: TempRoot, runID: String, growth: GrowingFile) throws -> (StateDeltaWriter, String) {
+        try FileSystem.makeDirectory(root.layout.pendingDeltas)
+        let path = root.layout.pendingDeltas + "/wtest-1~\(runID).delta"
+        let run = RunRecord(
+            runID: runID, pipeline: DefaultPipeline.name, sourceName: "\(runID).csv", sourceSHA256: runID, status: .published,
+            counts: RunCounts(), createdAt: Date())
+        return (try StateDeltaWriter(path: path, run: run, growth: growth), path)
+    }
+
+    @Test func aLargeDeltaIsAppliedWhileItIsWrittenAndLandsOnlyWhenCommitted() throws {
+        let (root, _) = try rootAfterAFirstRun("live-commit-large")
+        let state = try StateStore.open(layout: root.layout)
+        let before = try Self.openRejectCount(root)
+        let growth = GrowingFile()
+        let (delta, path) = try deltaWriter(root, runID: "large-run", growth: growth)
+        let prepared = LiveStateCommit(store: state, deltaPath: path, growth: growth)
+        try Self.openRejects(120_000, into: delta)
+        // The delta is not finished, yet its first megabytes are applied already...
+        try Self.waitUntil { prepared.entriesApplied > 0 }
+        #expect(prepared.preparationFailure == nil)
+        // ...in a transaction no one else sees.
+        #expect(try Self.openRejectCount(root) == before)
+        try delta.finish(counts: RunCounts(read: 120_000, rejected: 120_000))
+        let run = try prepared.commit()
+        #expect(!prepared.committedFromDeltaFile)
+        #expect(run.counts.rejected == 120_000)
+        #expect(try Self.openRejectCount(root) == before + 120_000)
+        #expect(try state.isCommitted(runID: "large-run"))
+    }
+
+    @Test func aPreparationHeldTooLongLetsGoOfTheLockAndTheCommitIsMadeFromTheFile() throws {
+        let (root, _) = try rootAfterAFirstRun("live-commit-held-long")
+        let state = try StateStore.open(layout: root.layout)
+        let before = try Self.openRejectCount(root)
+        let growth = GrowingFile()
+        let (delta, path) = try deltaWriter(root, runID: "slow-run", growth: growth)
+        let prepared = LiveStateCommit(store: state, deltaPath: path, growth: growth, maximumHold: 0.2)
+        try Self.openRejects(1_000, into: delta)
+        try delta.finish(counts: RunCounts(read: 1_000, rejected: 1_000))
+        // Nobody decides for longer than the hold allows: the transaction is rolled back...
+        try Self.waitUntil { prepared.preparationFailure != nil }
+        #expect(prepared.preparationFailure is LiveStateCommit.Stop)
+        // ...so other writers get the lock at once, and the decision commits from the file.
+        try state.record(RunRecord(
+            runID: "meanwhile", pipeline: DefaultPipeline.name, sourceName: "m.csv", sourceSHA256: "m", status: .discarded,
+            counts: RunCounts(), createdAt: Date()))
+        #expect(try Self.openRejectCount(root) == before)
+        try prepared.commit()
+        #expect(prepared.committedFromDeltaFile)
+        #expect(try Self.openRejectCount(root) == before + 1_000)
     }
 }

@@ -77,6 +77,44 @@ import PlytixPrimaTestSupport
         #expect(TextCleaning.collapseWhitespace("a  \(value)  b") == "a \(value) b")
     }
 
+    /// The rule, scalar by scalar: what the byte-level collapse (and its run-at-a-time copy)
+    /// must give for any text.
+    static func reference(_ value: String) -> String {
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        var joiners = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            if TextCleaning.isJoiner(scalar) {
+                if !out.isEmpty && !pendingSpace { joiners.append(scalar) }
+            } else if scalar.value < 0x20 || scalar.value == 0x7F || TextCleaning.isInvisibleSpace(scalar) {
+                pendingSpace = !out.isEmpty
+                joiners.removeAll()
+            } else {
+                if pendingSpace { out.append(" ") }
+                pendingSpace = false
+                out.append(contentsOf: joiners)
+                joiners.removeAll()
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
+    @Test func randomTextCollapsesAsTheScalarRuleSays() {
+        let pieces = ["a", "b", "Z", "!", "~", " ", " ", "  ", "\t", "\r\n", "\u{7F}", "\u{A0}", "\u{200B}", "\u{200D}", "\u{200C}",
+                      "é", "日本", "😀", "\u{3000}", "\u{2028}", "word", "long words here", "<", "&"]
+        var generator = SplitMix64(seed: 3)
+        var mismatches: [String] = []
+        for _ in 0..<3_000 {
+            let text = (0..<Int(generator.next() % 30)).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }.joined()
+            let collapsed = TextCleaning.collapseWhitespace(text)
+            if collapsed != Self.reference(text) { mismatches.append(text.debugDescription) }
+            // The description's path: stripped (nothing to strip here but `<` and `&`) and collapsed in one buffer.
+            if HTMLText.stripCollapsingWhitespace(text) != Self.reference(HTMLText.strip(text)) { mismatches.append("html: " + text.debugDescription) }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+    }
+
     @Test func joinersAtTheEdgesAreDropped() {
         #expect(TextCleaning.collapseWhitespace("\u{200D}abc\u{200C}") == "abc")
         #expect(TextCleaning.collapseWhitespace("abc \u{200D}") == "abc")

@@ -218,7 +218,10 @@ extension StateStore {
 
     /// Applies the delta's entries (its run's counts come from the last one). `false` when the
     /// run is already committed: nothing is applied. Throws when the delta is incomplete.
-    static func applyEntries(of reader: StateDeltaReader, to run: inout RunRecord, in db: Database) throws -> Bool {
+    /// `progress` is called with the count applied every 256 entries; it may throw to stop.
+    static func applyEntries(
+        of reader: StateDeltaReader, to run: inout RunRecord, in db: Database, progress: (Int) throws -> Void = { _ in }
+    ) throws -> Bool {
         if try String.fetchOne(db, sql: "SELECT status FROM run WHERE run_id = ?", arguments: [run.runID]) == RunStatus.published.rawValue {
             return false
         }
@@ -238,7 +241,10 @@ extension StateStore {
         let closeRejects = try db.cachedStatement(sql: "DELETE FROM open_reject WHERE pipeline = ? AND sku = ?")
         let finance = try FinanceDeltaApplier(db)
         // The end record is the last: reading stops there (a delta still being written has no more).
+        var applied = 0
         while let entry = try reader.next() {
+            applied += 1
+            if applied & 255 == 0 { try progress(applied) }
             switch entry {
             case .upsert(let sku, let hash, .fingerprints(let prints), let modified, let parent, let level, let sourcePrint):
                 try upsert.execute(

@@ -119,7 +119,7 @@ public final class CSVProductReader {
         guard let recognizer else { return decodeRow(line: line, printer: nil) }
         // Only a product Prima has with a kept print can be recognised; every other row is
         // printed while it is decoded, each cell undone once.
-        guard let keyCell = cellIndex[layout.keyField],
+        guard recognizer.published != nil, let keyCell = cellIndex[layout.keyField],
               let key = records.withUnescapedCellBytes(keyCell, { decode($0) }),
               let stored = recognizer.published?.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key)))
         else { return decodeRow(line: line, printer: recognizer.printer) }
