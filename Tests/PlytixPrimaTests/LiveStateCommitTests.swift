@@ -43,12 +43,17 @@ import PlytixPrimaTestSupport
         return try StateFixture.snapshot(root)
     }
 
-    @Test func thePreparedCommitLandsOnlyWhenCommittedAndEqualsTheDeltaFilesCommit() throws {
-        let expected = try committedFromTheFile()
-        let (root, input) = try rootAfterAFirstRun("live-commit")
+    /// The second export staged with a prepared commit, and the store as it was before.
+    func preparedRun(_ label: String) throws -> (root: TempRoot, before: StateFixture.Snapshot, state: StateStore, staged: StagedRun) {
+        let (root, input) = try rootAfterAFirstRun(label)
         let before = try StateFixture.snapshot(root)
         let state = try StateStore.open(layout: root.layout)
-        let staged = try stage(root, input, state: state, preparesCommit: true)
+        return (root, before, state, try stage(root, input, state: state, preparesCommit: true))
+    }
+
+    @Test func thePreparedCommitLandsOnlyWhenCommittedAndEqualsTheDeltaFilesCommit() throws {
+        let expected = try committedFromTheFile()
+        let (root, before, state, staged) = try preparedRun("live-commit")
         let prepared = try #require(staged.preparedCommit)
         // Applied, but not committed: the store still reads as before.
         #expect(try !state.isCommitted(runID: staged.runID))
@@ -68,10 +73,7 @@ import PlytixPrimaTestSupport
 
     @Test func anAbandonedCommitLeavesTheStoreAsItWasAndFreesTheWriteLock() throws {
         let expected = try committedFromTheFile()
-        let (root, input) = try rootAfterAFirstRun("live-commit-abandoned")
-        let before = try StateFixture.snapshot(root)
-        let state = try StateStore.open(layout: root.layout)
-        let staged = try stage(root, input, state: state, preparesCommit: true)
+        let (root, before, state, staged) = try preparedRun("live-commit-abandoned")
         try #require(staged.preparedCommit).abandon()
         #expect(try !state.isCommitted(runID: staged.runID))
         #expect(try StateFixture.snapshot(root) == before)

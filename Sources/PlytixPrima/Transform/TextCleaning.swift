@@ -67,20 +67,24 @@ public enum TextCleaning {
         // visible character follows without a space in between.
         var joinerStart = 0
         var joinerBytes = 0
+        /// Before a visible character: the pending space, then the joiners held back.
+        func writePending() {
+            if pendingSpace {
+                out[written] = 0x20
+                written += 1
+                pendingSpace = false
+            }
+            for k in 0..<joinerBytes { out[written + k] = bytes[joinerStart + k] }
+            written += joinerBytes
+            joinerBytes = 0
+        }
         var i = 0
         while i < bytes.count {
             let byte = bytes[i]
             // Visible ASCII with single spaces between words, most of a description, is copied
             // a run at a time; any other ASCII space only marks the run of space it starts.
             if byte > 0x20 && byte < 0x7F {
-                if pendingSpace {
-                    out[written] = 0x20
-                    written += 1
-                    pendingSpace = false
-                }
-                for k in 0..<joinerBytes { out[written + k] = bytes[joinerStart + k] }
-                written += joinerBytes
-                joinerBytes = 0
+                writePending()
                 let runEnd = ByteRuns.endOfSettledText(in: bytes, from: i + 1, to: bytes.count)
                 // `memmove`: in place, the run may overlap where it goes.
                 memmove(out.baseAddress! + written, bytes.baseAddress! + i, runEnd - i)
@@ -114,14 +118,7 @@ public enum TextCleaning {
                 joinerBytes = 0
                 continue
             }
-            if pendingSpace {
-                out[written] = 0x20
-                written += 1
-                pendingSpace = false
-            }
-            for k in 0..<joinerBytes { out[written + k] = bytes[joinerStart + k] }
-            written += joinerBytes
-            joinerBytes = 0
+            writePending()
             for k in 0..<length { out[written + k] = bytes[i + k] }
             written += length
         }
