@@ -217,6 +217,10 @@ struct FileProcessor: Sendable {
     let worker: WorkerIdentity
     let state: StateStore?
     let now: @Sendable () -> Date
+    /// Renames the staged run into the outbox (`RunPublisher.publish`; tests put a failing one here).
+    var publish: @Sendable (StagedRun, RootLayout) throws(OutputError) -> String = { run, layout throws(OutputError) in
+        try RunPublisher.publish(run, layout: layout)
+    }
 
     /// `nil` when another worker claimed the file first, when the pipeline has a held run (it
     /// may have been held by another worker meanwhile), or when stopped while waiting for
@@ -303,13 +307,23 @@ struct FileProcessor: Sendable {
         }
         CrashPoint.beforePublish.reach()
         let published: String
+        // Set when the run reached the outbox but making that durable failed.
+        var publishProblem: OutputError?
         do {
-            published = try RunPublisher.publish(staged, layout: layout)
+            published = try publish(staged, layout)
         } catch {
-            staged.preparedCommit?.abandon()
-            FileSystem.removeTree(staging)
-            if let delta = staged.deltaPath { unlink(delta) }
-            return outcome(name, pipeline, .failed(returned(claim, after: "\(error)")))
+            let target = layout.outbox(pipeline: pipeline.name) + "/" + staged.runID
+            // A failure after the rename (fsyncing the folders) leaves the run in the outbox,
+            // where Prima's importer takes it: its state is committed like any published run's,
+            // or the next run would send the same changes again.
+            guard FileSystem.exists(target + "/" + RunManifest.fileName) else {
+                staged.preparedCommit?.abandon()
+                FileSystem.removeTree(staging)
+                if let delta = staged.deltaPath { unlink(delta) }
+                return outcome(name, pipeline, .failed(returned(claim, after: "\(error)")))
+            }
+            published = target
+            publishProblem = error
         }
         CrashPoint.afterPublish.reach()
         if let state, let delta = staged.deltaPath {
@@ -325,8 +339,10 @@ struct FileProcessor: Sendable {
             }
         }
         CrashPoint.afterCommit.reach()
-        let result = archived(claim, stamp: stamp, outcome(name, pipeline, .published(
-            runDirectory: published, runID: staged.runID, counts: staged.counts, rejectsByRule: staged.rejectsByRule)))
+        let settled: FileOutcome.Result = publishProblem.map { problem in
+            .failed("the run was published to \(published) and committed, but making the outbox durable failed (\(problem)); check the disk")
+        } ?? .published(runDirectory: published, runID: staged.runID, counts: staged.counts, rejectsByRule: staged.rejectsByRule)
+        let result = archived(claim, stamp: stamp, outcome(name, pipeline, settled))
         // The committed delta goes only now: until the input is archived, it is what tells the
         // next start that this worker's claim was published and committed (archive it, do not
         // process it again). Committing it twice is a no-op.
