@@ -9,14 +9,20 @@ import PlytixPrimaTestSupport
 // file when it could not be prepared.
 
 @Suite struct LiveStateCommitTests {
-    /// A root whose first run published P-1…P-20, and a second export that changes P-1's brand,
-    /// drops P-20 (a full export: discontinued) and adds P-21.
-    func rootAfterAFirstRun(_ label: String) throws -> (TempRoot, input: String) {
+    /// A full-mode root whose first run published P-1…P-20.
+    static func twentyPublished(_ label: String) throws -> TempRoot {
         let root = TempRoot(label, fullMode: true)
         var first = ExportBuilder()
         for i in 1...20 { first.add("P-\(i)") }
         root.drop("first.csv", first.bytes)
         _ = try root.runOnce()
+        return root
+    }
+
+    /// `twentyPublished`, and a second export that changes P-1's brand, drops P-20 (a full
+    /// export: discontinued) and adds P-21.
+    func rootAfterAFirstRun(_ label: String) throws -> (TempRoot, input: String) {
+        let root = try Self.twentyPublished(label)
         var second = ExportBuilder()
         for i in 1...21 where i != 20 { second.add("P-\(i)", ["Brand": i == 1 ? "Changed" : "Acme"]) }
         return (root, root.directory.write("second.csv", second.bytes))

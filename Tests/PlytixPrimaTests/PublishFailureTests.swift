@@ -14,12 +14,9 @@ import PlytixPrimaTestSupport
         return try #require(processor.process("second.csv", marker: nil, pipeline: config, sequence: 0))
     }
 
+    /// After a first run of P-1…P-20, a second export in the inbox that changes P-1 and adds P-21.
     func rootAfterAFirstRun(_ label: String) throws -> TempRoot {
-        let root = TempRoot(label, fullMode: true)
-        var first = ExportBuilder()
-        for i in 1...20 { first.add("P-\(i)") }
-        root.drop("first.csv", first.bytes)
-        _ = try root.runOnce()
+        let root = try LiveStateCommitTests.twentyPublished(label)
         var second = ExportBuilder()
         for i in 1...21 { second.add("P-\(i)", ["Brand": i == 1 ? "Changed" : "Acme"]) }
         root.drop("second.csv", second.bytes)
