@@ -21,6 +21,8 @@ public struct RootLayout: Sendable, Equatable {
     public var staging: String { outbox + "/.staging" }
 
     public func outbox(pipeline: String) -> String { outbox + "/" + pipeline }
+    /// A published run's folder: `outbox/<pipeline>/<run-id>`.
+    public func runFolder(pipeline: String, runID: String) -> String { outbox(pipeline: pipeline) + "/" + runID }
     /// The state store (`plytix-prima.sqlite`) and the state deltas of runs being committed.
     public var state: String { root + "/state" }
     public var pendingDeltas: String { state + "/pending" }

@@ -6,7 +6,7 @@ enum RunPublisher {
         let pipelineFolder = layout.outbox(pipeline: run.pipeline)
         try FileSystem.makeDirectory(pipelineFolder)
         try FileSystem.syncDirectory(run.directory)
-        let target = pipelineFolder + "/" + run.runID
+        let target = layout.runFolder(pipeline: run.pipeline, runID: run.runID)
         try FileSystem.rename(run.directory, to: target)
         try FileSystem.syncDirectory(pipelineFolder)
         try FileSystem.syncDirectory(layout.staging)

@@ -5,7 +5,12 @@ enum CrashRecovery {
     /// A run is published once its folder, with its manifest, is in the outbox: the rename is
     /// the commit point every recovery decision turns on.
     static func isPublished(_ run: RunRecord, layout: RootLayout) -> Bool {
-        FileSystem.exists(layout.outbox(pipeline: run.pipeline) + "/" + run.runID + "/" + RunManifest.fileName)
+        isPublished(pipeline: run.pipeline, runID: run.runID, layout: layout)
+    }
+
+    /// Whether the run's folder reached the outbox (its manifest is written before the rename).
+    static func isPublished(pipeline: String, runID: String, layout: RootLayout) -> Bool {
+        FileSystem.exists(layout.runFolder(pipeline: pipeline, runID: runID) + "/" + RunManifest.fileName)
     }
 
     /// Commits held runs whose approval was interrupted after their folder reached the outbox.

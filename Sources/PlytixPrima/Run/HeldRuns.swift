@@ -30,7 +30,7 @@ public enum HeldRuns {
         let state: StateStore
         do { state = try StateStore.open(layout: layout) } catch { throw Failure(description: "\(error)") }
         let heldDelta = layout.heldDeltas + "/" + runID + ".delta"
-        let target = layout.outbox(pipeline: held.pipeline) + "/" + runID
+        let target = layout.runFolder(pipeline: held.pipeline, runID: runID)
         do {
             // Not while a run of the pipeline is staging against the state this commit changes.
             let lock = try PipelineLock.acquire(held.pipeline, layout: layout)

@@ -312,17 +312,16 @@ struct FileProcessor: Sendable {
         do {
             published = try publish(staged, layout)
         } catch {
-            let target = layout.outbox(pipeline: pipeline.name) + "/" + staged.runID
             // A failure after the rename (fsyncing the folders) leaves the run in the outbox,
             // where Prima's importer takes it: its state is committed like any published run's,
             // or the next run would send the same changes again.
-            guard FileSystem.exists(target + "/" + RunManifest.fileName) else {
+            guard CrashRecovery.isPublished(pipeline: pipeline.name, runID: staged.runID, layout: layout) else {
                 staged.preparedCommit?.abandon()
                 FileSystem.removeTree(staging)
                 if let delta = staged.deltaPath { unlink(delta) }
                 return outcome(name, pipeline, .failed(returned(claim, after: "\(error)")))
             }
-            published = target
+            published = layout.runFolder(pipeline: pipeline.name, runID: staged.runID)
             publishProblem = error
         }
         CrashPoint.afterPublish.reach()
