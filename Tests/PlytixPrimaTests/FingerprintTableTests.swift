@@ -15,6 +15,40 @@ import Testing
         #expect(table.count == 50_000 && table[SKUFingerprint("NOT-STORED")] == nil, "a nil result stores nothing")
     }
 
+    @Test func setReplacesAndEveryEntryIsVisitedOnce() {
+        var table = FingerprintTable<String>()
+        #expect(table.isEmpty && table.keys.isEmpty)
+        for n in 0..<10_000 { table.set(SKUFingerprint("SKU-\(n)"), to: "first \(n)") }
+        table.set(SKUFingerprint("SKU-7"), to: "second")
+        var seen: [SKUFingerprint: String] = [:]
+        table.forEach { key, value in
+            #expect(seen[key] == nil)
+            seen[key] = value
+        }
+        #expect(seen.count == 10_000 && table.count == 10_000 && Set(table.keys) == Set(seen.keys))
+        #expect(seen[SKUFingerprint("SKU-7")] == "second" && seen[SKUFingerprint("SKU-9999")] == "first 9999")
+
+        var set = FingerprintSet()
+        set.insert(SKUFingerprint("P-1"))
+        set.insert(SKUFingerprint("P-1"))
+        #expect(set.count == 1 && set.contains(SKUFingerprint("P-1")) && !set.contains(SKUFingerprint("P-2")))
+    }
+
+    /// The relationship stage fills one table from another's keys, in that table's slot order.
+    /// With one placement for every table those keys arrive sorted by home slot and pile up into
+    /// a single run that every insert walks (a million-row run took minutes in pass 2).
+    @Test func aTableFilledInAnotherTablesOrderKeepsItsRunsShort() throws {
+        var first = FingerprintTable<Int32>()
+        for n in 0..<200_000 { first.set(SKUFingerprint("SKU-\(n)"), to: Int32(n)) }
+        var second = FingerprintTable<Int32>()
+        let keys = first.keys
+        // The first 3,000 fit the new table before it grows (4,096 slots, grown at 85%).
+        for key in keys.prefix(3_000) { second.set(key, to: 1) }
+        try #require(second.longestRun < 300, "the first 3,000 keys form a run of \(second.longestRun) slots")
+        for key in keys.dropFirst(3_000) { second.set(key, to: 1) }
+        #expect(second.count == 200_000 && keys.allSatisfy { second[$0] == 1 })
+    }
+
     @Test func theSKUIndexCountsDuplicates() {
         var index = SKUIndex()
         index.record("A", line: 2)

@@ -3,10 +3,10 @@
 /// names as a parent. Only edges are kept, never records, so memory follows the number of
 /// variants and kit lines, not the size of the export.
 struct RelationshipGraph {
-    private(set) var parentOf: [SKUFingerprint: SKUFingerprint] = [:]
-    private(set) var componentsOf: [SKUFingerprint: [SKUFingerprint]] = [:]
+    private(set) var parentOf = FingerprintTable<SKUFingerprint>()
+    private(set) var componentsOf = FingerprintTable<[SKUFingerprint]>()
     /// Named as `Variant of` by a row of any status: in Prima such a product is a style.
-    private(set) var namedParents: Set<SKUFingerprint> = []
+    private(set) var namedParents = FingerprintSet()
 
     mutating func noteNamedParent(_ parent: String) {
         guard !parent.isEmpty else { return }
@@ -17,10 +17,10 @@ struct RelationshipGraph {
         let key = SKUFingerprint(row.sku)
         if !row.parent.isEmpty {
             let parent = SKUFingerprint(row.parent)
-            parentOf[key] = parent
+            parentOf.set(key, to: parent)
             namedParents.insert(parent)
         }
-        if !row.components.isEmpty { componentsOf[key] = row.components.map { SKUFingerprint($0.sku) } }
+        if !row.components.isEmpty { componentsOf.set(key, to: row.components.map { SKUFingerprint($0.sku) }) }
     }
 
     /// Whether the run has any relationship to resolve.

@@ -53,7 +53,7 @@ struct RelationshipPlan {
     private let fullExport: Bool
     /// The verdicts of this run's accepted rows with references and of the published products
     /// they lead to, by the number the walk gave each (one table serves the walk and the answers).
-    private var numbers: [SKUFingerprint: Int32] = [:]
+    private var numbers = FingerprintTable<Int32>()
     private var verdictList: [Verdict] = []
     private var decided: [Bool] = []
     /// Published variants below this run's re-parented styles, to check a family's depth downward.
@@ -74,7 +74,7 @@ struct RelationshipPlan {
         self.fullExport = fullExport
         self.settings = settings
         collectPublishedChildren()
-        resolve(roots: Array(graph.parentOf.keys) + Array(graph.componentsOf.keys))
+        resolve(roots: graph.parentOf.keys + graph.componentsOf.keys)
     }
 
     // MARK: - Questions pass 2 asks
@@ -167,7 +167,8 @@ struct RelationshipPlan {
         var frontier = Set(graph.parentOf.keys.filter { isAcceptedHere($0) && catalogue.entry(for: $0)?.isParent == true })
         for _ in 0..<settings.maxVariantLevels where !frontier.isEmpty {
             var next: Set<SKUFingerprint> = []
-            for (child, parent) in catalogue.parentOf where frontier.contains(parent) {
+            catalogue.parentOf.forEach { child, parent in
+                guard frontier.contains(parent) else { return }
                 publishedChildren[parent, default: []].append(child)
                 next.insert(child)
             }
@@ -210,7 +211,7 @@ struct RelationshipPlan {
 
         func open(_ key: SKUFingerprint) -> Frame {
             let node = keys.count
-            numbers[key] = Int32(node)
+            numbers.set(key, to: Int32(node))
             keys.append(key)
             lowLink.append(Int32(node))
             onStack.append(true)
@@ -252,16 +253,18 @@ struct RelationshipPlan {
     /// references itself) is a loop: each member is refused for the kind of reference it takes
     /// into the loop, and references inside the loop count for nothing else.
     private mutating func decide(_ members: [SKUFingerprint]) {
-        let inLoop = Set(members)
+        // Nearly every component is one product: no set is built for it.
+        let loopMembers = members.count > 1 ? Set(members) : []
+        func inLoop(_ key: SKUFingerprint) -> Bool { members.count == 1 ? key == members[0] : loopMembers.contains(key) }
         let isLoop = members.count > 1 || references(of: members[0]).contains { $0.target == members[0] }
         for key in members {
             var verdict = Verdict()
             let references = references(of: key)
             if isLoop {
-                if references.contains(where: { $0.toParent && inLoop.contains($0.target) }) { verdict.failures.insert(.variantCycle) }
-                if references.contains(where: { !$0.toParent && inLoop.contains($0.target) }) { verdict.failures.insert(.bomCycle) }
+                if references.contains(where: { $0.toParent && inLoop($0.target) }) { verdict.failures.insert(.variantCycle) }
+                if references.contains(where: { !$0.toParent && inLoop($0.target) }) { verdict.failures.insert(.bomCycle) }
             }
-            let outside = references.filter { !isLoop || !inLoop.contains($0.target) }
+            let outside = isLoop ? references.filter { !inLoop($0.target) } : references
             if isAcceptedHere(key) {
                 decideAccepted(key, outside: outside, hasComponents: references.contains { !$0.toParent }, verdict: &verdict)
             } else {

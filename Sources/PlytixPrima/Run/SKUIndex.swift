@@ -54,14 +54,19 @@ struct SKUIndex {
 /// power-of-two sizes) and probing linearly; the table grows by half when 85% full. A million
 /// SKUs take about 30 MB, where a Swift `Dictionary` (at most 75% full, power-of-two sizes) takes
 /// about 50 MB.
+///
+/// Each table scrambles the keys with its own salt first. Without it, a table filled from another
+/// table's keys (in that table's slot order, which follows the keys) would fill its slots front to
+/// back into one long run, and every insert would walk that run.
 struct FingerprintTable<Value> {
-    private struct Slot {
+    fileprivate struct Slot {
         var key: SKUFingerprint
         var value: Value?
     }
 
     private var slots: [Slot] = []
     private(set) var count = 0
+    private let salt = UInt64.random(in: 0...UInt64.max) | 1
 
     subscript(key: SKUFingerprint) -> Value? {
         guard !slots.isEmpty else { return nil }
@@ -91,8 +96,35 @@ struct FingerprintTable<Value> {
         count += 1
     }
 
+    var isEmpty: Bool { count == 0 }
+
+    /// Stores `value` for `key`, replacing any earlier value.
+    mutating func set(_ key: SKUFingerprint, to value: Value) { update(key) { $0 = value } }
+
+    /// Every key with its value, in the table's own (deterministic) order.
+    func forEach(_ body: (SKUFingerprint, Value) throws -> Void) rethrows {
+        for slot in slots { if let value = slot.value { try body(slot.key, value) } }
+    }
+
+    var keys: [SKUFingerprint] {
+        var keys: [SKUFingerprint] = []
+        keys.reserveCapacity(count)
+        forEach { key, _ in keys.append(key) }
+        return keys
+    }
+
+    /// The longest stretch of occupied slots: a lookup walks at most this far.
+    var longestRun: Int {
+        var longest = 0, run = 0
+        for slot in slots {
+            run = slot.value == nil ? 0 : run + 1
+            longest = max(longest, run)
+        }
+        return longest
+    }
+
     private func home(of key: SKUFingerprint, capacity: Int) -> Int {
-        Int(truncatingIfNeeded: key.low.multipliedFullWidth(by: UInt64(capacity)).high)
+        Int(truncatingIfNeeded: (key.low &* salt ^ key.high).multipliedFullWidth(by: UInt64(capacity)).high)
     }
 
     private mutating func grow() {
@@ -105,6 +137,17 @@ struct FingerprintTable<Value> {
             slots[position] = slot
         }
     }
+}
+
+/// A set of SKU fingerprints on a `FingerprintTable`: one probe into one array, where a Swift
+/// `Set` hashes the 128 bits again (SipHash) and keeps half its capacity free.
+struct FingerprintSet {
+    private var table = FingerprintTable<Bool>()
+
+    mutating func insert(_ key: SKUFingerprint) { table.set(key, to: true) }
+    func contains(_ key: SKUFingerprint) -> Bool { table[key] != nil }
+    var isEmpty: Bool { table.isEmpty }
+    var count: Int { table.count }
 }
 
 /// Two independent 64-bit FNV-1a lanes, each finished with a strong mixer.
@@ -142,3 +185,6 @@ struct SKUFingerprint: Hashable, Sendable {
         return z ^ (z >> 31)
     }
 }
+
+extension FingerprintTable: Sendable where Value: Sendable {}
+extension FingerprintTable.Slot: Sendable where Value: Sendable {}

@@ -84,7 +84,7 @@ struct KnownCatalogue {
     private var directoryBits = 0
     /// Each active published variant's parent, so loops and depth can be followed through
     /// products that are not in the export.
-    private(set) var parentOf: [SKUFingerprint: SKUFingerprint] = [:]
+    private(set) var parentOf = FingerprintTable<SKUFingerprint>()
     private var sorted = true
     /// `directory` covers every slot (set by `finishLoading()`).
     private var indexed = true
@@ -107,7 +107,7 @@ struct KnownCatalogue {
         slots.append(Slot(
             key: key, hash: hashHigh, modifiedMinutes: minutes, active: active, isParent: false, sourcePrint: sourcePrint))
         if active { activeCount += 1 }
-        if active, let parent { parentOf[key] = parent }
+        if active, let parent { parentOf.set(key, to: parent) }
     }
 
     /// Sorts once after loading, then marks the parents; lookups halve the range from then on.
@@ -116,7 +116,10 @@ struct KnownCatalogue {
         sorted = true
         buildDirectory()
         indexed = true
-        for parent in parentOf.values {
+        var parents: [SKUFingerprint] = []
+        parents.reserveCapacity(parentOf.count)
+        parentOf.forEach { _, parent in parents.append(parent) }
+        for parent in parents {
             if let position = position(of: parent) { slots[position].isParent = true }
         }
     }
