@@ -301,6 +301,16 @@ let utf8BOM: [UInt8] = [0xEF, 0xBB, 0xBF]
         #expect(reading.records == [["a", "b"], ["\"quoted\" start", "end \"quoted\"\"\""]])
     }
 
+    /// Undoubling goes into a buffer the reader keeps (64 KiB at first): a longer cell grows it,
+    /// and the cells after it are undone into it again.
+    @Test func doubledQuotesInACellLongerThanTheUndoingBuffer() {
+        let long = String(repeating: "<p class=\"\"x\"\">", count: 9_000)  // 18 bytes a piece, 162,000 in all
+        let reading = readRecords("a,b\n\"\(long)\",\"1\"\"\"\n\"2\"\"\",\"\(long)\"\n")
+        let undone = String(repeating: "<p class=\"x\">", count: 9_000)
+        #expect(reading.fault == nil)
+        #expect(reading.records == [["a", "b"], [undone, "1\""], ["2\"", undone]])
+    }
+
     @Test(arguments: Reads.allCases)
     func quotedEmptyCellAloneIsARecordNotABlankLine(reads: Reads) {
         let reading = readRecords("a\n\"\"\nb\n", reads)

@@ -129,7 +129,7 @@ public final class CSVProductReader {
                 SourcePrinter.appendAbsent(to: &printScratch)
                 continue
             }
-            records.withUnescapedCellBytes(cell) { SourcePrinter.append($0, to: &printScratch) }
+            SourcePrinter.append(records.unescapedCellBytes(cell), to: &printScratch)
         }
         let print = SourcePrinter.finish(printScratch)
         guard let style = SourcePrint.match(print, stored: stored.stored, recordHashHigh: stored.hashHigh) else {
@@ -146,7 +146,7 @@ public final class CSVProductReader {
                 continue
             }
             // The SKU was decoded above to look the product up.
-            values.append(fieldIndex == layout.keyField ? key : records.withUnescapedCellBytes(cell, decodeCell).0)
+            values.append(fieldIndex == layout.keyField ? key : decodeCell(records.unescapedCellBytes(cell)).0)
         }
         var row = SourceRow(line: line, values: values)
         row.sourcePrint = print
@@ -166,10 +166,9 @@ public final class CSVProductReader {
                 if printer != nil { SourcePrinter.appendAbsent(to: &printScratch) }
                 continue
             }
-            let (text, issue) = records.withUnescapedCellBytes(cell) { bytes in
-                if printer != nil { SourcePrinter.append(bytes, to: &printScratch) }
-                return decodeCell(bytes)
-            }
+            let bytes = records.unescapedCellBytes(cell)
+            if printer != nil { SourcePrinter.append(bytes, to: &printScratch) }
+            let (text, issue) = decodeCell(bytes)
             values.append(text)
             if let issue { issues.append(EncodingIssue(fieldIndex: fieldIndex, containsNUL: issue)) }
         }

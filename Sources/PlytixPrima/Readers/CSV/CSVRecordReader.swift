@@ -75,7 +75,10 @@ public final class CSVRecordReader {
         cells.reserveCapacity(64)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        unescaped.deallocate()
+    }
 
     /// Separator in use (detected from the first record when the dialect leaves it open).
     public var effectiveDelimiter: UInt8 { delimiter }
@@ -94,28 +97,39 @@ public final class CSVRecordReader {
         withUnescapedCellBytes(index) { Array($0) }
     }
 
-    /// Cell `index`'s bytes with doubled quotes undone, valid inside `body` only. A quoted cell
-    /// with doubled quotes (HTML attributes in descriptions) is undone into a buffer the reader
-    /// keeps, a run between quotes at a time; other cells are read in place.
+    /// Cell `index`'s bytes with doubled quotes undone, valid inside `body` only.
     func withUnescapedCellBytes<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try body(unescapedCellBytes(index))
+    }
+
+    /// Cell `index`'s bytes with doubled quotes undone, valid until the next call or record. A
+    /// quoted cell with doubled quotes (HTML attributes in descriptions) is undone into a buffer
+    /// the reader keeps, a run between quotes at a time; other cells are read in place. The hot
+    /// loop calls this for every kept cell: no closure, so nothing is retained per cell.
+    func unescapedCellBytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
         let cell = cells[index]
-        let bytes = UnsafeBufferPointer(start: buffer + cell.start, count: cell.end - cell.start)
-        guard cell.hasEscapedQuotes else { return try body(bytes) }
-        unescaped.removeAll(keepingCapacity: true)
+        guard cell.hasEscapedQuotes else { return UnsafeBufferPointer(start: buffer + cell.start, count: cell.end - cell.start) }
+        if cell.end - cell.start > unescapedCapacity {
+            unescaped.deallocate()
+            unescapedCapacity = cell.end - cell.start
+            unescaped = .allocate(capacity: unescapedCapacity)
+        }
+        var count = 0
         var p = cell.start
         while p < cell.end {
             // Everything up to and including the next quote is kept; its double is skipped.
-            guard let found = findByte(quote, from: p, to: cell.end) else {
-                unescaped.append(contentsOf: UnsafeBufferPointer(start: buffer + p, count: cell.end - p))
-                break
-            }
-            unescaped.append(contentsOf: UnsafeBufferPointer(start: buffer + p, count: found + 1 - p))
+            let found = findByte(quote, from: p, to: cell.end)
+            let runEnd = found.map { $0 + 1 } ?? cell.end
+            (unescaped + count).update(from: buffer + p, count: runEnd - p)
+            count += runEnd - p
+            guard let found else { break }
             p = found + 1 < cell.end && buffer[found + 1] == quote ? found + 2 : found + 1
         }
-        return try unescaped.withUnsafeBufferPointer(body)
+        return UnsafeBufferPointer(start: unescaped, count: count)
     }
 
-    private var unescaped: [UInt8] = []
+    private var unescaped = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
+    private var unescapedCapacity = 1 << 16
 
     /// The next record, or `nil` at the end of the input. Blank lines are passed over.
     public func next() throws(FileFault) -> Event? {
