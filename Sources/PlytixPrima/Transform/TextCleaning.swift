@@ -131,24 +131,39 @@ public enum TextCleaning {
         // The usual one-character ASCII separators split the UTF-8 bytes: splitting a String by
         // a String searches generically and took a tenth of a run's CPU. (A combining mark
         // right after a separator is split off with it here; category labels have none.)
-        if let paths = asciiByte(pathSeparator), let levels = asciiByte(levelSeparator) {
-            for path in value.utf8.split(separator: paths) {
-                var joined = ""
-                for level in path.split(separator: levels) {
-                    let trimmed = trim(String(Substring(level)))
-                    if trimmed.isEmpty { continue }
-                    if !joined.isEmpty { joined += ">" }
-                    joined += trimmed
-                }
-                if !joined.isEmpty { return joined }
-            }
-            return ""
+        if let paths = asciiByte(pathSeparator), let levels = asciiByte(levelSeparator),
+           let path = value.utf8.withContiguousStorageIfAvailable({ firstPath($0, paths: paths, levels: levels) }) {
+            return path
         }
         for path in value.split(separator: pathSeparator, omittingEmptySubsequences: true) {
             let levels = path.split(separator: levelSeparator, omittingEmptySubsequences: true)
                 .map { trim(String($0)) }
                 .filter { !$0.isEmpty }
             if !levels.isEmpty { return levels.joined(separator: ">") }
+        }
+        return ""
+    }
+
+    /// The first path's levels, trimmed and joined by `>`, built in one byte buffer. A level
+    /// that starts and ends with a visible ASCII character is copied as it is; any other goes
+    /// through `trim`, which knows every invisible space.
+    private static func firstPath(_ bytes: UnsafeBufferPointer<UInt8>, paths: UInt8, levels: UInt8) -> String {
+        var joined: [UInt8] = []
+        for path in bytes.split(separator: paths) {
+            joined.removeAll(keepingCapacity: true)
+            for level in path.split(separator: levels) {
+                let first = level[level.startIndex], last = level[level.index(before: level.endIndex)]
+                if first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F {
+                    if !joined.isEmpty { joined.append(UInt8(ascii: ">")) }
+                    joined.append(contentsOf: level)
+                    continue
+                }
+                let trimmed = trim(String(decoding: level, as: UTF8.self))
+                if trimmed.isEmpty { continue }
+                if !joined.isEmpty { joined.append(UInt8(ascii: ">")) }
+                joined.append(contentsOf: trimmed.utf8)
+            }
+            if !joined.isEmpty { return String(decoding: joined, as: UTF8.self) }
         }
         return ""
     }
