@@ -393,4 +393,55 @@ import PlytixPrimaTestSupport
         }
         #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
     }
+
+    @Test func containsAnyOfFourMatchesAByteByByteSearch() {
+        let sets: [(UInt8, UInt8, UInt8, UInt8)] = [(0x2C, 0x22, 0x0A, 0x0D), (0x09, 0x22, 0x0A, 0x0D), (0x20, 0x80, 0xFF, 0x00)]
+        var mismatches: [String] = []
+        for bytes in Self.buffers {
+            bytes.withUnsafeBufferPointer { buffer in
+                for start in 0...bytes.count {
+                    for end in start...bytes.count {
+                        let slice = UnsafeBufferPointer(rebasing: buffer[start..<end])
+                        for (a, b, c, d) in sets {
+                            let expected = slice.contains { $0 == a || $0 == b || $0 == c || $0 == d }
+                            if ByteRuns.contains(a, b, c, d, in: slice) != expected { mismatches.append("\(bytes) \(start)..<\(end) \([a, b, c, d])") }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+    }
+}
+
+/// Import lines: a value is quoted when it holds the separator, a quote or a line break, and
+/// its quotes are doubled; compared with the rule applied byte by byte.
+@Suite struct CSVLineEncoderTests {
+    static func reference(_ value: String, delimiter: UInt8) -> [UInt8] {
+        let bytes = Array(value.utf8)
+        guard bytes.contains(where: { $0 == delimiter || $0 == 0x22 || $0 == 10 || $0 == 13 }) else { return bytes }
+        return [0x22] + bytes.flatMap { $0 == 0x22 ? [0x22, 0x22] : [$0] } + [0x22]
+    }
+
+    @Test(arguments: [UInt8(ascii: ","), UInt8(ascii: ";"), 9])
+    func everySpecialByteAtEveryOffsetIsQuotedAndDoubled(delimiter: UInt8) {
+        let encoder = CSVLineEncoder(delimiter: delimiter, lineEnding: .crlf, encoding: .utf8)
+        let specials = [",", ";", "\t", "\"", "\n", "\r", "\"\"", "é"]
+        var values: [String] = ["", "plain", String(repeating: "long plain text ", count: 20)]
+        for special in specials {
+            for offset in 0..<18 {
+                var value = Array("abcdefghijklmnopq")
+                value.insert(contentsOf: special, at: offset)
+                values.append(String(value))
+            }
+        }
+        var mismatches: [String] = []
+        for value in values where encoder.cell(value) != Self.reference(value, delimiter: delimiter) {
+            mismatches.append(value)
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+        let line = encoder.line(["A-1", "say \"hi\"", "x\(Character(UnicodeScalar(delimiter)))y"])
+        let d = String(UnicodeScalar(delimiter))
+        #expect(String(decoding: line, as: UTF8.self) == "A-1\(d)\"say \"\"hi\"\"\"\(d)\"x\(d)y\"\r\n")
+    }
 }

@@ -63,21 +63,18 @@ struct CSVLineEncoder: Sendable {
 
     /// Appends in bulk: runs between quotes are copied whole, and a field needing no quotes in one go.
     private func appendUTF8Field(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        var needsQuotes = false
-        for byte in bytes where byte == delimiter || byte == 0x22 || byte == 10 || byte == 13 {
-            needsQuotes = true
-            break
-        }
-        guard needsQuotes else {
+        guard ByteRuns.contains(delimiter, 0x22, 10, 13, in: bytes) else {
             out.append(contentsOf: bytes)
             return
         }
         out.append(0x22)
         var runStart = 0
-        for (index, byte) in bytes.enumerated() where byte == 0x22 {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...index]))
+        while true {
+            let quote = ByteRuns.firstIndex(of: 0x22, or: 0x22, in: bytes, from: runStart, to: bytes.count)
+            guard quote < bytes.count else { break }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...quote]))
             out.append(0x22)  // a quote inside a quoted field is doubled
-            runStart = index + 1
+            runStart = quote + 1
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         out.append(0x22)

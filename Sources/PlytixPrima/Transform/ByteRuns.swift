@@ -19,6 +19,26 @@ enum ByteRuns {
         return i
     }
 
+    /// Whether any byte of `bytes` is one of the four (a CSV value that must be quoted).
+    static func contains(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let spreadA = ones &* UInt64(a), spreadB = ones &* UInt64(b), spreadC = ones &* UInt64(c), spreadD = ones &* UInt64(d)
+        var i = 0
+        while i + 8 <= bytes.count {
+            let word = load(base + i)
+            if hasZeroByte(word ^ spreadA) || hasZeroByte(word ^ spreadB) || hasZeroByte(word ^ spreadC) || hasZeroByte(word ^ spreadD) {
+                return true
+            }
+            i += 8
+        }
+        while i < bytes.count {
+            let byte = base[i]
+            if byte == a || byte == b || byte == c || byte == d { return true }
+            i += 1
+        }
+        return false
+    }
+
     /// The end of the text from `start` that collapsing whitespace leaves as it is: visible
     /// ASCII and single spaces between visible characters. Stops at the first byte that is
     /// neither (a space before a space, a line break, a control character, a multi-byte
