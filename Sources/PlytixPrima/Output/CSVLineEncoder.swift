@@ -46,8 +46,11 @@ struct CSVLineEncoder: Sendable {
     private func appendField(_ value: String, to out: inout [UInt8]) {
         switch encoding {
         case .utf8:
-            var value = value
-            value.withUTF8 { bytes in appendUTF8Field(bytes, to: &out) }
+            // A native string's bytes are read where they are; only a bridged one is copied.
+            if value.utf8.withContiguousStorageIfAvailable({ appendUTF8Field($0, to: &out) }) == nil {
+                var value = value
+                value.withUTF8 { bytes in appendUTF8Field(bytes, to: &out) }
+            }
         case .windows1252:
             let needsQuotes = value.utf8.contains { $0 == delimiter || $0 == 0x22 || $0 == 10 || $0 == 13 }
             if needsQuotes { out.append(0x22) }
