@@ -755,3 +755,90 @@ enum MiniExport {
         #expect(tiny == whole)
     }
 }
+
+// MARK: - Batches for the mapping threads
+
+/// The pipeline reads CSV rows into byte batches and makes the strings on the mapping threads:
+/// the rows must come out exactly as `next()` returns them, prints and recognition included.
+@Suite struct CSVRowBatchTests {
+    static func plain(_ bytes: [UInt8], encoding: TextEncoding, recognizer: UnchangedRowRecognizer?) throws -> [ReadOutcome] {
+        let reader = try CSVProductReader(source: MemoryByteSource(bytes), dialect: CSVDialect(), encoding: encoding, layout: DefaultLayout.layout)
+        reader.recognizer = recognizer
+        var outcomes: [ReadOutcome] = []
+        while let outcome = try reader.next() { outcomes.append(outcome) }
+        return outcomes
+    }
+
+    /// Batches of three rows, so rows land at the start, middle and end of a batch.
+    static func batched(_ bytes: [UInt8], encoding: TextEncoding, recognizer: UnchangedRowRecognizer?) throws -> [ReadOutcome] {
+        let reader = try CSVProductReader(source: MemoryByteSource(bytes), dialect: CSVDialect(), encoding: encoding, layout: DefaultLayout.layout)
+        reader.recognizer = recognizer
+        var outcomes: [ReadOutcome] = []
+        var batch = CSVRowBatch()
+        let decoder = CSVCellDecoder(encoding: encoding)
+        while try reader.next(into: &batch) {
+            guard batch.entries.count == 3 else { continue }
+            outcomes += batch.outcomes(fieldCount: DefaultLayout.layout.fields.count, decoder: decoder)
+            batch = CSVRowBatch()
+        }
+        return outcomes + batch.outcomes(fieldCount: DefaultLayout.layout.fields.count, decoder: decoder)
+    }
+
+    static func recognizer(_ published: KnownCatalogue?) -> UnchangedRowRecognizer {
+        UnchangedRowRecognizer(config: DefaultLayout.config, layout: DefaultLayout.layout, format: .csv, published: published)
+    }
+
+    static let export: [UInt8] = {
+        var bytes = Array(MiniExport.csv([
+            MiniExport.row("A-1"),
+            MiniExport.row("B-2", label: "\"He said \"\"hi\"\", twice\""),
+            MiniExport.row("C-3", colour: "Bro\u{0}wn"),
+            MiniExport.row("D-4", label: "Café"),
+            ["E-5", "too", "few"],
+            MiniExport.row("F-6", label: "BAD"),
+            MiniExport.row("G-7"),
+        ]).utf8)
+        // F-6's label is not UTF-8.
+        let bad = Array("BAD".utf8)
+        let at = bytes.indices.first { bytes[$0...].starts(with: bad) }!
+        bytes.replaceSubrange(at..<at + 3, with: [0x42, 0xFF, 0x44])
+        return bytes
+    }()
+
+    @Test func batchesGiveTheRowsNextGives() throws {
+        let expected = try Self.plain(Self.export, encoding: .utf8, recognizer: nil)
+        #expect(expected.count == 7 && expected.filter { if case .rejected = $0 { true } else { false } }.count == 1)
+        #expect(try Self.batched(Self.export, encoding: .utf8, recognizer: nil) == expected)
+        let printed = try Self.plain(Self.export, encoding: .utf8, recognizer: Self.recognizer(nil))
+        #expect(printed.allSatisfy { if case .row(let row) = $0 { row.sourcePrint != nil } else { true } })
+        #expect(try Self.batched(Self.export, encoding: .utf8, recognizer: Self.recognizer(nil)) == printed)
+        let latin = Array(MiniExport.csv([MiniExport.row("A-1", label: "Caf\u{E9}")]).utf8).flatMap { $0 == 0xC3 ? [UInt8]() : [$0 == 0xA9 ? 0xE9 : $0] }
+        let decoded = try Self.plain(latin, encoding: .windows1252, recognizer: nil)
+        #expect(decoded.first.flatMap { if case .row(let row) = $0 { row.values[DefaultLayout.index("Label")] } else { nil } } == "Café")
+        #expect(try Self.batched(latin, encoding: .windows1252, recognizer: nil) == decoded)
+    }
+
+    /// A row whose print Prima has is recognised (as a style or not) and keeps only the fields
+    /// pass 2 reads; a row whose print changed is read in full.
+    @Test func recognisedRowsComeOutTheSameInBatches() throws {
+        let prints = try Self.plain(Self.export, encoding: .utf8, recognizer: Self.recognizer(nil)).compactMap { outcome -> (String, UInt64)? in
+            guard case .row(let row) = outcome, let print = row.sourcePrint else { return nil }
+            return (row.values[DefaultLayout.layout.keyField] ?? "", print)
+        }
+        let hash = RecordHash(line: Array("a line".utf8), components: [])
+        var catalogue = KnownCatalogue()
+        for (sku, print) in prints {
+            let stored: UInt64 = switch sku {
+            case "A-1": SourcePrint.stored(print, style: false, recordHash: hash)
+            case "G-7": SourcePrint.stored(print, style: true, recordHash: hash)
+            default: SourcePrint.stored(print ^ 1, style: false, recordHash: hash)  // changed since
+            }
+            catalogue.insert(key: SKUFingerprint(sku), hashHigh: hash.high, modified: nil, active: true, parent: nil, sourcePrint: stored)
+        }
+        catalogue.finishLoading()
+        let expected = try Self.plain(Self.export, encoding: .utf8, recognizer: Self.recognizer(catalogue))
+        let styles = expected.compactMap { if case .row(let row) = $0 { row.publishedAsStyle } else { nil } }
+        #expect(styles == [false, true], "A-1 recognised as published, G-7 as a style, the others changed")
+        #expect(try Self.batched(Self.export, encoding: .utf8, recognizer: Self.recognizer(catalogue)) == expected)
+    }
+}

@@ -4,6 +4,8 @@ import Foundation
 enum ReaderMessage: Sendable {
     case opened(InputFormat, compressed: Bool, delimiter: UInt8?, absentFields: [String])
     case batch(InputFormat, [ReadOutcome])
+    /// CSV rows as bytes: the mapping thread makes their strings.
+    case csvBatch(CSVRowBatch)
     case finished(sha256: String, bytes: Int64)
     case failed(FileFault)
 }
@@ -85,12 +87,19 @@ final class FirstPassPipeline: Sendable {
                 var mappers: [InputFormat: ItemMasterMapper] = [:]
                 var printers: [InputFormat: SourcePrinter] = [:]
                 var scratch: [UInt8] = []
+                let decoder = CSVCellDecoder(encoding: config.input.encoding)
                 while let item = rows.receive() {
                     let result: MappedMessage
                     switch item.message {
                     case .opened(let format, let compressed, let delimiter, let absent):
                         result = .opened(format, compressed: compressed, delimiter: delimiter, absentFields: absent)
-                    case .batch(let format, var outcomes):
+                    case .batch, .csvBatch:
+                        var format = InputFormat.csv, outcomes: [ReadOutcome] = []
+                        switch item.message {
+                        case .batch(let batchFormat, let batchOutcomes): (format, outcomes) = (batchFormat, batchOutcomes)
+                        case .csvBatch(let batch): outcomes = batch.outcomes(fieldCount: layout.fields.count, decoder: decoder)
+                        default: break
+                        }
                         let mapper = mappers[format] ?? ItemMasterMapper(config: config, format: format)
                         mappers[format] = mapper
                         if let onlyRows {
@@ -231,9 +240,17 @@ final class FirstPassPipeline: Sendable {
             let reader = try CSVProductReader(source: opened.source, dialect: settings.csv, encoding: settings.encoding, layout: layout)
             reader.recognizer = recognizer
             guard send(.opened(.csv, compressed: opened.compressed, delimiter: reader.delimiter, absentFields: reader.absentFields)) else { return }
-            while let outcome = try reader.next() {
-                guard hand(outcome) else { return }
+            var rows = CSVRowBatch()
+            while try reader.next(into: &rows) {
+                guard rows.entries.count >= batchSize else { continue }
+                let sizes = (bytes: rows.bytes.count, spans: rows.spans.count)
+                guard send(.csvBatch(rows)) else { return }
+                rows = CSVRowBatch()
+                rows.bytes.reserveCapacity(sizes.bytes + sizes.bytes / 4)
+                rows.spans.reserveCapacity(sizes.spans)
+                rows.entries.reserveCapacity(batchSize)
             }
+            if !rows.isEmpty { guard send(.csvBatch(rows)) else { return } }
         case .xml:
             let reader = try XMLProductReader(source: opened.source, settings: settings.xml, wantedFields: layout.xmlNames)
             guard send(.opened(.xml, compressed: opened.compressed, delimiter: nil, absentFields: [])) else { return }

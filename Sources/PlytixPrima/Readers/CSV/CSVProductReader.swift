@@ -5,7 +5,7 @@ import Foundation
 public final class CSVProductReader {
     private let records: CSVRecordReader
     private let layout: InputLayout
-    private let encoding: TextEncoding
+    private let decoder: CSVCellDecoder
     /// Per layout field, its cell index in the export, or `nil` when the export lacks the column.
     private var cellIndex: [Int?] = []
     private var headerCells: [[UInt8]] = []
@@ -20,7 +20,7 @@ public final class CSVProductReader {
     public init(source: any ByteSource, dialect: CSVDialect, encoding: TextEncoding, layout: InputLayout) throws(FileFault) {
         self.records = CSVRecordReader(source: source, dialect: dialect)
         self.layout = layout
-        self.encoding = encoding
+        self.decoder = CSVCellDecoder(encoding: encoding)
         try readHeader()
     }
 
@@ -29,10 +29,35 @@ public final class CSVProductReader {
 
     /// The next product or row reject; `nil` at the end of the export.
     public func next() throws(FileFault) -> ReadOutcome? {
+        switch try nextRecord() {
+        case nil: return nil
+        case .rejected(let fault): return .rejected(fault)
+        case .record(let line): return .row(decodeRow(line: line))
+        }
+    }
+
+    /// The next product or row reject into `batch`, the product's cells as bytes (the pipeline's
+    /// mapping threads make the strings); `false` at the end of the export.
+    func next(into batch: inout CSVRowBatch) throws(FileFault) -> Bool {
+        switch try nextRecord() {
+        case nil: return false
+        case .rejected(let fault): batch.entries.append(.rejected(fault))
+        case .record(let line): appendRow(line: line, to: &batch)
+        }
+        return true
+    }
+
+    private enum Found {
+        case record(line: Int)
+        case rejected(RowFault)
+    }
+
+    /// The next record whose cells can be read, or the reject for a record that cannot.
+    private func nextRecord() throws(FileFault) -> Found? {
         guard let event = try records.next() else { return nil }
         switch event {
         case .tooLong(let line, let bytes):
-            let sku = records.overlongKeyBytes.map { TextCleaning.trim(decode($0) ?? "") } ?? ""
+            let sku = records.overlongKeyBytes.map { TextCleaning.trim(decoder.decode($0) ?? "") } ?? ""
             return .rejected(RowFault(
                 line: line, sku: sku, rule: .recordTooLong,
                 reason: "This row is \(bytes) bytes long; the limit is \(records.dialect.maxRecordBytes) bytes. A value is far too long, or a quote is misplaced so that rows run together."))
@@ -52,7 +77,7 @@ public final class CSVProductReader {
                     line: line, rule: .malformedRow,
                     reason: "This row repeats the header row; two exports were probably joined into one file."))
             }
-            return .row(decodeRow(line: line))
+            return .record(line: line)
         }
     }
 
@@ -67,7 +92,7 @@ public final class CSVProductReader {
         }
         headerCells = (0..<records.cellCount).map { records.cellBytes($0) }
         header = headerCells.map { cell in
-            TextCleaning.trim(decode(cell) ?? String(decoding: cell, as: UTF8.self))
+            TextCleaning.trim(decoder.decode(cell) ?? String(decoding: cell, as: UTF8.self))
         }
         var missingRequired: [String] = []
         let reviewOnly = layout.reviewOnlyFields
@@ -120,7 +145,7 @@ public final class CSVProductReader {
         // Only a product Prima has with a kept print can be recognised; every other row is
         // printed while it is decoded, each cell undone once.
         guard recognizer.published != nil, let keyCell = cellIndex[layout.keyField],
-              let key = records.withUnescapedCellBytes(keyCell, { decode($0) }),
+              let key = decoder.decode(records.unescapedCellBytes(keyCell)),
               let stored = recognizer.published?.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key)))
         else { return decodeRow(line: line, printer: recognizer.printer) }
         recognizer.printer.begin(&printScratch)
@@ -146,7 +171,7 @@ public final class CSVProductReader {
                 continue
             }
             // The SKU was decoded above to look the product up.
-            values.append(fieldIndex == layout.keyField ? key : decodeCell(records.unescapedCellBytes(cell)).0)
+            values.append(fieldIndex == layout.keyField ? key : decoder.decodeCell(records.unescapedCellBytes(cell)).0)
         }
         var row = SourceRow(line: line, values: values)
         row.sourcePrint = print
@@ -168,7 +193,7 @@ public final class CSVProductReader {
             }
             let bytes = records.unescapedCellBytes(cell)
             if printer != nil { SourcePrinter.append(bytes, to: &printScratch) }
-            let (text, issue) = decodeCell(bytes)
+            let (text, issue) = decoder.decodeCell(bytes)
             values.append(text)
             if let issue { issues.append(EncodingIssue(fieldIndex: fieldIndex, containsNUL: issue)) }
         }
@@ -177,8 +202,63 @@ public final class CSVProductReader {
         return row
     }
 
+    /// `decodeRow` for the pipeline: the same cells, printed and recognised the same way, copied
+    /// into `batch` as bytes instead of made into strings.
+    private func appendRow(line: Int, to batch: inout CSVRowBatch) {
+        var row = CSVRawRow(line: line, firstSpan: batch.spans.count)
+        defer { batch.entries.append(.row(row)) }
+        guard let recognizer else {
+            for cell in cellIndex { batch.appendCell(cell.map(records.unescapedCellBytes)) }
+            return
+        }
+        guard recognizer.published != nil, let keyCell = cellIndex[layout.keyField],
+              let key = decoder.decode(records.unescapedCellBytes(keyCell)),
+              let stored = recognizer.published?.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key)))
+        else {
+            recognizer.printer.begin(&printScratch)
+            for cell in cellIndex {
+                guard let cell else {
+                    SourcePrinter.appendAbsent(to: &printScratch)
+                    batch.appendCell(nil)
+                    continue
+                }
+                let bytes = records.unescapedCellBytes(cell)
+                SourcePrinter.append(bytes, to: &printScratch)
+                batch.appendCell(bytes)
+            }
+            row.sourcePrint = SourcePrinter.finish(printScratch)
+            return
+        }
+        recognizer.printer.begin(&printScratch)
+        for cell in cellIndex {
+            guard let cell else {
+                SourcePrinter.appendAbsent(to: &printScratch)
+                continue
+            }
+            SourcePrinter.append(records.unescapedCellBytes(cell), to: &printScratch)
+        }
+        let print = SourcePrinter.finish(printScratch)
+        row.sourcePrint = print
+        let style = SourcePrint.match(print, stored: stored.stored, recordHashHigh: stored.hashHigh)
+        // The very row Prima's record came from: only what pass 2 reads is kept.
+        row.publishedAsStyle = style
+        for (fieldIndex, cell) in cellIndex.enumerated() {
+            batch.appendCell(style == nil || recognizer.keptFields[fieldIndex] ? cell.map(records.unescapedCellBytes) : nil)
+        }
+    }
+
+    private func skuIfReadable() -> String {
+        guard let cell = cellIndex[layout.keyField], cell < records.cellCount else { return "" }
+        return TextCleaning.trim(decoder.decode(records.cellBytes(cell)) ?? "")
+    }
+}
+
+/// Decodes a CSV cell's bytes in the export's encoding.
+struct CSVCellDecoder: Sendable {
+    let encoding: TextEncoding
+
     /// Decodes one cell; the flag is set when the bytes are not clean text (`true`: a NUL byte).
-    private func decodeCell(_ bytes: UnsafeBufferPointer<UInt8>) -> (String, Bool?) {
+    func decodeCell(_ bytes: UnsafeBufferPointer<UInt8>) -> (String, Bool?) {
         if let text = decode(bytes) {
             if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil { return (text, true) }
             return (text, nil)
@@ -186,7 +266,7 @@ public final class CSVProductReader {
         return (String(decoding: bytes, as: UTF8.self), false)
     }
 
-    private func decode(_ bytes: some Collection<UInt8>) -> String? {
+    func decode(_ bytes: some Collection<UInt8>) -> String? {
         switch encoding {
         case .utf8: return String(validating: bytes, as: UTF8.self)
         case .windows1252: return Windows1252.decode(bytes)
@@ -196,7 +276,7 @@ public final class CSVProductReader {
     /// The hot path, once per kept cell. Most cells are ASCII: checked in one pass and made
     /// into a string without the standard library's generic validation (which also looked up
     /// type metadata at run time on every call).
-    private func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         if encoding == .utf8 && Self.isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }
         return decode(bytes[...])
     }
@@ -216,9 +296,78 @@ public final class CSVProductReader {
         }
         return any & 0x8080_8080_8080_8080 == 0
     }
+}
 
-    private func skuIfReadable() -> String {
-        guard let cell = cellIndex[layout.keyField], cell < records.cellCount else { return "" }
-        return TextCleaning.trim(decode(records.cellBytes(cell)) ?? "")
+/// A batch of CSV rows on their way to the mapping threads: every kept cell's bytes (quotes
+/// undone) back to back in one buffer. The thread that maps a row makes its strings, so they
+/// are made, read and freed on one core.
+struct CSVRowBatch: Sendable {
+    enum Entry: Sendable {
+        case row(CSVRawRow)
+        case rejected(RowFault)
     }
+
+    /// Where a cell's bytes are in `bytes`; `count` -1: the row does not carry the field.
+    struct Span: Sendable {
+        var start: Int
+        var count: Int
+    }
+
+    var entries: [Entry] = []
+    var bytes: [UInt8] = []
+    /// Per row, one span for each input field, in `InputLayout.fields` order.
+    var spans: [Span] = []
+
+    var isEmpty: Bool { entries.isEmpty }
+
+    mutating func appendCell(_ cell: UnsafeBufferPointer<UInt8>?) {
+        guard let cell else {
+            spans.append(Span(start: bytes.count, count: -1))
+            return
+        }
+        spans.append(Span(start: bytes.count, count: cell.count))
+        bytes.append(contentsOf: cell)
+    }
+
+    /// The batch as `CSVProductReader.next()` would have returned it, row by row.
+    func outcomes(fieldCount: Int, decoder: CSVCellDecoder) -> [ReadOutcome] {
+        bytes.withUnsafeBufferPointer { all in
+            entries.map { entry in
+                switch entry {
+                case .rejected(let fault): return .rejected(fault)
+                case .row(let raw): return .row(sourceRow(raw, fieldCount: fieldCount, decoder: decoder, in: all))
+                }
+            }
+        }
+    }
+
+    private func sourceRow(_ raw: CSVRawRow, fieldCount: Int, decoder: CSVCellDecoder, in all: UnsafeBufferPointer<UInt8>) -> SourceRow {
+        var values: [String?] = []
+        values.reserveCapacity(fieldCount)
+        var issues: [EncodingIssue] = []
+        for field in 0..<fieldCount {
+            let span = spans[raw.firstSpan + field]
+            guard span.count >= 0 else {
+                values.append(nil)
+                continue
+            }
+            let (text, issue) = decoder.decodeCell(UnsafeBufferPointer(rebasing: all[span.start..<span.start + span.count]))
+            values.append(text)
+            // A recognised row matched its published print, so it was clean text when accepted.
+            if let issue, raw.publishedAsStyle == nil { issues.append(EncodingIssue(fieldIndex: field, containsNUL: issue)) }
+        }
+        var row = SourceRow(line: raw.line, values: values, encodingIssues: issues)
+        row.sourcePrint = raw.sourcePrint
+        row.publishedAsStyle = raw.publishedAsStyle
+        return row
+    }
+}
+
+/// One product of a `CSVRowBatch`.
+struct CSVRawRow: Sendable {
+    var line: Int
+    /// Its first span in `CSVRowBatch.spans`.
+    var firstSpan: Int
+    var sourcePrint: UInt64?
+    var publishedAsStyle: Bool?
 }
