@@ -774,12 +774,12 @@ enum MiniExport {
         let reader = try CSVProductReader(source: MemoryByteSource(bytes), dialect: CSVDialect(), encoding: encoding, layout: DefaultLayout.layout)
         reader.recognizer = recognizer
         var outcomes: [ReadOutcome] = []
-        var batch = CSVRowBatch()
+        var batch = RowBatch()
         let decoder = CSVCellDecoder(encoding: encoding)
         while try reader.next(into: &batch) {
             guard batch.entries.count == 3 else { continue }
             outcomes += batch.outcomes(fieldCount: DefaultLayout.layout.fields.count, decoder: decoder)
-            batch = CSVRowBatch()
+            batch = RowBatch()
         }
         return outcomes + batch.outcomes(fieldCount: DefaultLayout.layout.fields.count, decoder: decoder)
     }

@@ -50,7 +50,23 @@ private func readAll(_ source: any ByteSource, settings: XMLReaderSettings, want
     return rows
 }
 
-/// Reads `xml` whole and in tiny chunks; both must agree (rows, or the same fault).
+/// The rows as the pipeline reads them: fields as bytes, in batches of three, decoded after.
+private func readAllBatched(_ source: any ByteSource, settings: XMLReaderSettings, wanted: [String]) throws(FileFault) -> [SourceRow] {
+    let reader = try XMLProductReader(source: source, settings: settings, wantedFields: wanted)
+    var rows: [SourceRow] = []
+    var batch = RowBatch()
+    func drain() {
+        rows += batch.outcomes(fieldCount: wanted.count, decoder: nil).compactMap { if case .row(let row) = $0 { row } else { nil } }
+        batch = RowBatch()
+    }
+    while try reader.next(into: &batch) {
+        if batch.entries.count == 3 { drain() }
+    }
+    drain()
+    return rows
+}
+
+/// Reads `xml` whole, in tiny chunks and in the pipeline's batches; all must agree (rows, or the same fault).
 private func rows(
     _ xml: String, wanted: [String], settings: XMLReaderSettings = XMLReaderSettings(),
     sourceLocation: SourceLocation = #_sourceLocation
@@ -58,6 +74,8 @@ private func rows(
     let whole = Result { () throws(FileFault) in try readAll(MemoryByteSource(xml), settings: settings, wanted: wanted) }
     let chunked = Result { () throws(FileFault) in try readAll(ChunkedByteSource(Array(xml.utf8)), settings: settings, wanted: wanted) }
     #expect(whole == chunked, "chunked reading must not change the outcome", sourceLocation: sourceLocation)
+    let batched = Result { () throws(FileFault) in try readAllBatched(MemoryByteSource(xml), settings: settings, wanted: wanted) }
+    #expect(whole == batched, "reading into batches must not change the outcome", sourceLocation: sourceLocation)
     return try whole.get()
 }
 

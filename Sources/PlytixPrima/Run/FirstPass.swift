@@ -3,9 +3,8 @@ import Foundation
 /// What the reading thread reports, in order: `opened`, batches, then `finished` or `failed`.
 enum ReaderMessage: Sendable {
     case opened(InputFormat, compressed: Bool, delimiter: UInt8?, absentFields: [String])
-    case batch(InputFormat, [ReadOutcome])
-    /// CSV rows as bytes: the mapping thread makes their strings.
-    case csvBatch(CSVRowBatch)
+    /// Rows as bytes: the mapping thread makes their strings.
+    case rowBatch(InputFormat, RowBatch)
     case finished(sha256: String, bytes: Int64)
     case failed(FileFault)
 }
@@ -93,13 +92,9 @@ final class FirstPassPipeline: Sendable {
                     switch item.message {
                     case .opened(let format, let compressed, let delimiter, let absent):
                         result = .opened(format, compressed: compressed, delimiter: delimiter, absentFields: absent)
-                    case .batch, .csvBatch:
-                        var format = InputFormat.csv, outcomes: [ReadOutcome] = []
-                        switch item.message {
-                        case .batch(let batchFormat, let batchOutcomes): (format, outcomes) = (batchFormat, batchOutcomes)
-                        case .csvBatch(let batch): outcomes = batch.outcomes(fieldCount: layout.fields.count, decoder: decoder)
-                        default: break
-                        }
+                    case .rowBatch(let format, let batch):
+                        // The strings are made here, on the thread that reads and frees them.
+                        var outcomes = batch.outcomes(fieldCount: layout.fields.count, decoder: format == .xml ? nil : decoder)
                         let mapper = mappers[format] ?? ItemMasterMapper(config: config, format: format)
                         mappers[format] = mapper
                         if let onlyRows {
@@ -226,39 +221,30 @@ final class FirstPassPipeline: Sendable {
     ) throws(FileFault) {
         let input = IdentifiedInput(file: try FileByteSource(path: path))
         let opened = try InputOpener.open(input.source, name: name, settings: settings)
-        var batch: [ReadOutcome] = []
-        batch.reserveCapacity(batchSize)
-        let format: InputFormat = opened.format == .xml ? .xml : .csv
-        func hand(_ outcome: ReadOutcome) -> Bool {
-            batch.append(outcome)
-            guard batch.count >= batchSize else { return true }
-            defer { batch = []; batch.reserveCapacity(batchSize) }
-            return send(.batch(format, batch))
-        }
-        switch format {
-        case .csv, .auto:
-            let reader = try CSVProductReader(source: opened.source, dialect: settings.csv, encoding: settings.encoding, layout: layout)
-            reader.recognizer = recognizer
-            guard send(.opened(.csv, compressed: opened.compressed, delimiter: reader.delimiter, absentFields: reader.absentFields)) else { return }
-            var rows = CSVRowBatch()
-            while try reader.next(into: &rows) {
+        /// Reads rows into batches of `batchSize` and sends them; `false` when the mappers stopped.
+        func sendBatches(format: InputFormat, next: (inout RowBatch) throws(FileFault) -> Bool) throws(FileFault) -> Bool {
+            var rows = RowBatch()
+            while try next(&rows) {
                 guard rows.entries.count >= batchSize else { continue }
                 let sizes = (bytes: rows.bytes.count, spans: rows.spans.count)
-                guard send(.csvBatch(rows)) else { return }
-                rows = CSVRowBatch()
+                guard send(.rowBatch(format, rows)) else { return false }
+                rows = RowBatch()
                 rows.bytes.reserveCapacity(sizes.bytes + sizes.bytes / 4)
                 rows.spans.reserveCapacity(sizes.spans)
                 rows.entries.reserveCapacity(batchSize)
             }
-            if !rows.isEmpty { guard send(.csvBatch(rows)) else { return } }
-        case .xml:
+            return rows.isEmpty || send(.rowBatch(format, rows))
+        }
+        if opened.format == .xml {
             let reader = try XMLProductReader(source: opened.source, settings: settings.xml, wantedFields: layout.xmlNames)
             guard send(.opened(.xml, compressed: opened.compressed, delimiter: nil, absentFields: [])) else { return }
-            while let row = try reader.next() {
-                guard hand(.row(row)) else { return }
-            }
+            guard try sendBatches(format: .xml, next: reader.next(into:)) else { return }
+        } else {
+            let reader = try CSVProductReader(source: opened.source, dialect: settings.csv, encoding: settings.encoding, layout: layout)
+            reader.recognizer = recognizer
+            guard send(.opened(.csv, compressed: opened.compressed, delimiter: reader.delimiter, absentFields: reader.absentFields)) else { return }
+            guard try sendBatches(format: .csv, next: reader.next(into:)) else { return }
         }
-        if !batch.isEmpty { guard send(.batch(format, batch)) else { return } }
         let identity = try input.finish()
         _ = send(.finished(sha256: identity.sha256, bytes: identity.bytes))
     }

@@ -38,7 +38,7 @@ public final class CSVProductReader {
 
     /// The next product or row reject into `batch`, the product's cells as bytes (the pipeline's
     /// mapping threads make the strings); `false` at the end of the export.
-    func next(into batch: inout CSVRowBatch) throws(FileFault) -> Bool {
+    func next(into batch: inout RowBatch) throws(FileFault) -> Bool {
         switch try nextRecord() {
         case nil: return false
         case .rejected(let fault): batch.entries.append(.rejected(fault))
@@ -204,8 +204,8 @@ public final class CSVProductReader {
 
     /// `decodeRow` for the pipeline: the same cells, printed and recognised the same way, copied
     /// into `batch` as bytes instead of made into strings.
-    private func appendRow(line: Int, to batch: inout CSVRowBatch) {
-        var row = CSVRawRow(line: line, firstSpan: batch.spans.count)
+    private func appendRow(line: Int, to batch: inout RowBatch) {
+        var row = RawRow(line: line, firstSpan: batch.spans.count)
         defer { batch.entries.append(.row(row)) }
         guard let recognizer else {
             for cell in cellIndex { batch.appendCell(cell.map(records.unescapedCellBytes)) }
@@ -296,78 +296,4 @@ struct CSVCellDecoder: Sendable {
         }
         return any & 0x8080_8080_8080_8080 == 0
     }
-}
-
-/// A batch of CSV rows on their way to the mapping threads: every kept cell's bytes (quotes
-/// undone) back to back in one buffer. The thread that maps a row makes its strings, so they
-/// are made, read and freed on one core.
-struct CSVRowBatch: Sendable {
-    enum Entry: Sendable {
-        case row(CSVRawRow)
-        case rejected(RowFault)
-    }
-
-    /// Where a cell's bytes are in `bytes`; `count` -1: the row does not carry the field.
-    struct Span: Sendable {
-        var start: Int
-        var count: Int
-    }
-
-    var entries: [Entry] = []
-    var bytes: [UInt8] = []
-    /// Per row, one span for each input field, in `InputLayout.fields` order.
-    var spans: [Span] = []
-
-    var isEmpty: Bool { entries.isEmpty }
-
-    mutating func appendCell(_ cell: UnsafeBufferPointer<UInt8>?) {
-        guard let cell else {
-            spans.append(Span(start: bytes.count, count: -1))
-            return
-        }
-        spans.append(Span(start: bytes.count, count: cell.count))
-        bytes.append(contentsOf: cell)
-    }
-
-    /// The batch as `CSVProductReader.next()` would have returned it, row by row.
-    func outcomes(fieldCount: Int, decoder: CSVCellDecoder) -> [ReadOutcome] {
-        bytes.withUnsafeBufferPointer { all in
-            entries.map { entry in
-                switch entry {
-                case .rejected(let fault): return .rejected(fault)
-                case .row(let raw): return .row(sourceRow(raw, fieldCount: fieldCount, decoder: decoder, in: all))
-                }
-            }
-        }
-    }
-
-    private func sourceRow(_ raw: CSVRawRow, fieldCount: Int, decoder: CSVCellDecoder, in all: UnsafeBufferPointer<UInt8>) -> SourceRow {
-        var values: [String?] = []
-        values.reserveCapacity(fieldCount)
-        var issues: [EncodingIssue] = []
-        for field in 0..<fieldCount {
-            let span = spans[raw.firstSpan + field]
-            guard span.count >= 0 else {
-                values.append(nil)
-                continue
-            }
-            let (text, issue) = decoder.decodeCell(UnsafeBufferPointer(rebasing: all[span.start..<span.start + span.count]))
-            values.append(text)
-            // A recognised row matched its published print, so it was clean text when accepted.
-            if let issue, raw.publishedAsStyle == nil { issues.append(EncodingIssue(fieldIndex: field, containsNUL: issue)) }
-        }
-        var row = SourceRow(line: raw.line, values: values, encodingIssues: issues)
-        row.sourcePrint = raw.sourcePrint
-        row.publishedAsStyle = raw.publishedAsStyle
-        return row
-    }
-}
-
-/// One product of a `CSVRowBatch`.
-struct CSVRawRow: Sendable {
-    var line: Int
-    /// Its first span in `CSVRowBatch.spans`.
-    var firstSpan: Int
-    var sourcePrint: UInt64?
-    var publishedAsStyle: Bool?
 }

@@ -53,6 +53,12 @@ public final class XMLProductReader {
     /// Scratch for the field being read: its text, and the ranges of its sub-elements' text.
     private var text: [UInt8] = []
     private var subElementRanges: [Range<Int>] = []
+    /// The field read holds text beside its sub-elements.
+    private var mixedContent = false
+    private var joined: [UInt8] = []
+    /// Per wanted field, the product's value so far as bytes, and whether the field was met.
+    private var fieldBytes: [[UInt8]]
+    private var fieldMet: [Bool]
 
     private enum Phase {
         case inRoot
@@ -77,6 +83,8 @@ public final class XMLProductReader {
         self.settings = settings
         names = XMLFieldNameTable(wanted: wantedFields)
         fieldCount = wantedFields.count
+        fieldBytes = Array(repeating: [], count: wantedFields.count)
+        fieldMet = Array(repeating: false, count: wantedFields.count)
         rootName = Array(settings.rootElement.utf8)
         productName = Array(settings.productElement.utf8)
         fieldAttribute = settings.fieldNameAttribute.map { Array($0.utf8) + [0] }
@@ -100,9 +108,30 @@ public final class XMLProductReader {
         case .inRoot, .rootWasEmpty: break
         }
         do throws(FileFault) {
-            if let row = try nextProduct() { return row }
+            if let line = try nextProductStart() { return try readProduct(line: line) }
             phase = .finished
             return nil
+        } catch {
+            phase = .failed(error)
+            throw error
+        }
+    }
+
+    /// The next product into `batch`, its fields as bytes (the pipeline's mapping threads make
+    /// the strings); `false` at the end of the document. Throws as `next()` does.
+    func next(into batch: inout RowBatch) throws(FileFault) -> Bool {
+        switch phase {
+        case .failed(let fault): throw fault
+        case .finished: return false
+        case .inRoot, .rootWasEmpty: break
+        }
+        do throws(FileFault) {
+            if let line = try nextProductStart() {
+                try readProduct(line: line, into: &batch)
+                return true
+            }
+            phase = .finished
+            return false
         } catch {
             phase = .failed(error)
             throw error
@@ -163,8 +192,9 @@ public final class XMLProductReader {
             line: currentNodeLine())
     }
 
-    /// Walks the root's children up to the next product; nil once the document has ended cleanly.
-    private func nextProduct() throws(FileFault) -> SourceRow? {
+    /// Walks the root's children up to the next product and returns the line it starts on; nil
+    /// once the document has ended cleanly.
+    private func nextProductStart() throws(FileFault) -> Int? {
         if case .rootWasEmpty = phase {
             try readToEnd()
             return nil
@@ -174,7 +204,7 @@ public final class XMLProductReader {
             let depth = xmlTextReaderDepth(reader)
             if type == XML_READER_TYPE_ELEMENT && depth == 1 {
                 let line = lineOfRootChild()  // taken for every child, so the scanner's queue stays in step
-                if currentLocalName(is: productName) { return try readProduct(line: line) }
+                if currentLocalName(is: productName) { return line }
             } else if type == XML_READER_TYPE_END_ELEMENT && depth == 0 {
                 try readToEnd()
                 return nil
@@ -194,19 +224,53 @@ public final class XMLProductReader {
     /// Reads the children of the current `<product>`; the reader ends on its end tag.
     private func readProduct(line: Int) throws(FileFault) -> SourceRow {
         var values = [String?](repeating: nil, count: fieldCount)
-        if xmlTextReaderIsEmptyElement(reader) == 1 { return SourceRow(line: line, values: values) }
+        try readFields { slot, bytes in store(String(decoding: bytes, as: UTF8.self), slot: slot, in: &values) }
+        return SourceRow(line: line, values: values)
+    }
+
+    /// `readProduct` for the pipeline: the same values, as bytes in `batch`.
+    private func readProduct(line: Int, into batch: inout RowBatch) throws(FileFault) {
+        for position in 0..<fieldCount {
+            fieldMet[position] = false
+            fieldBytes[position].removeAll(keepingCapacity: true)
+        }
+        try readFields { slot, bytes in
+            for position in names.positions[slot] {
+                // A field met twice keeps both values, joined with the separator (as `store`).
+                if fieldMet[position] { fieldBytes[position].append(contentsOf: separator) }
+                fieldMet[position] = true
+                fieldBytes[position].append(contentsOf: bytes)
+            }
+        }
+        let row = RawRow(line: line, firstSpan: batch.spans.count)
+        for position in 0..<fieldCount {
+            guard fieldMet[position] else {
+                batch.appendCell(nil)
+                continue
+            }
+            fieldBytes[position].withUnsafeBufferPointer { batch.appendCell($0) }
+        }
+        batch.entries.append(.row(row))
+    }
+
+    /// Walks the children of the current `<product>`, handing each wanted field's value to
+    /// `store` (its slot, and its bytes, valid during the call); ends on the product's end tag.
+    private func readFields(_ store: (Int, UnsafeBufferPointer<UInt8>) -> Void) throws(FileFault) {
+        if xmlTextReaderIsEmptyElement(reader) == 1 { return }
         while try readNode() {
             let depth = xmlTextReaderDepth(reader)
             guard depth <= 2 else { continue }  // inside a field that is being skipped
             let type = nodeType
-            if type == XML_READER_TYPE_END_ELEMENT && depth == 1 {
-                return SourceRow(line: line, values: values)
-            }
+            if type == XML_READER_TYPE_END_ELEMENT && depth == 1 { return }
             guard type == XML_READER_TYPE_ELEMENT && depth == 2 else { continue }
             let slot = fieldSlot()
             guard slot != XMLFieldNameTable.notWanted else { continue }
-            let value = xmlTextReaderIsEmptyElement(reader) == 1 ? "" : try readFieldValue()
-            store(value, slot: slot, in: &values)
+            if xmlTextReaderIsEmptyElement(reader) == 1 {
+                store(slot, UnsafeBufferPointer(start: nil, count: 0))
+            } else {
+                try readFieldValue()
+                withAssembledValue { store(slot, $0) }
+            }
         }
         throw parseFailure()
     }
@@ -223,25 +287,25 @@ public final class XMLProductReader {
         return names.slot(for: name)
     }
 
-    /// Reads a wanted field's content up to its end tag. Plain content is its text; sub-elements
-    /// (a multi-value) give their texts joined with the separator; text beside sub-elements
-    /// (mixed content, e.g. unescaped HTML) gives all the text in document order.
-    private func readFieldValue() throws(FileFault) -> String {
+    /// Reads a wanted field's content up to its end tag, for `withAssembledValue`. Plain content
+    /// is its text; sub-elements (a multi-value) give their texts joined with the separator; text
+    /// beside sub-elements (mixed content, e.g. unescaped HTML) gives all the text in document order.
+    private func readFieldValue() throws(FileFault) {
         text.removeAll(keepingCapacity: true)
         subElementRanges.removeAll(keepingCapacity: true)
-        var hasDirectText = false
         var subElementStart = 0
+        mixedContent = false
         while try readNode() {
             let depth = xmlTextReaderDepth(reader)
             switch nodeType {
             case XML_READER_TYPE_END_ELEMENT:
-                if depth == 2 { return assembledValue(mixed: hasDirectText) }
+                if depth == 2 { return }
                 if depth == 3 { subElementRanges.append(subElementStart..<text.count) }
             case XML_READER_TYPE_ELEMENT where depth == 3:
                 subElementStart = text.count
                 if xmlTextReaderIsEmptyElement(reader) == 1 { subElementRanges.append(text.count..<text.count) }
             case XML_READER_TYPE_TEXT, XML_READER_TYPE_CDATA:
-                if depth == 3 { hasDirectText = true }
+                if depth == 3 { mixedContent = true }
                 appendCurrentText()
             case XML_READER_TYPE_WHITESPACE, XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
                 appendCurrentText()  // kept: a value is returned as-is, and may be only whitespace
@@ -258,15 +322,15 @@ public final class XMLProductReader {
         text.append(contentsOf: UnsafeBufferPointer(start: value, count: strlen(value)))
     }
 
-    private func assembledValue(mixed: Bool) -> String {
-        if subElementRanges.isEmpty || mixed { return String(decoding: text, as: UTF8.self) }
-        var joined: [UInt8] = []
-        joined.reserveCapacity(text.count + separator.count * subElementRanges.count)
+    /// The value `readFieldValue` read, valid during `body`.
+    private func withAssembledValue(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if subElementRanges.isEmpty || mixedContent { return text.withUnsafeBufferPointer(body) }
+        joined.removeAll(keepingCapacity: true)
         for (index, range) in subElementRanges.enumerated() {
             if index > 0 { joined.append(contentsOf: separator) }
             joined.append(contentsOf: text[range])
         }
-        return String(decoding: joined, as: UTF8.self)
+        joined.withUnsafeBufferPointer(body)
     }
 
     /// A field met twice in one product keeps both values, joined with the separator.
