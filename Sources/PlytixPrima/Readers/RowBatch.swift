@@ -20,6 +20,13 @@ struct RowBatch: Sendable {
 
     var isEmpty: Bool { entries.isEmpty }
 
+    /// Empties the batch, keeping its buffers for the next rows.
+    mutating func removeAll() {
+        entries.removeAll(keepingCapacity: true)
+        bytes.removeAll(keepingCapacity: true)
+        spans.removeAll(keepingCapacity: true)
+    }
+
     mutating func appendCell(_ cell: UnsafeBufferPointer<UInt8>?) {
         guard let cell else {
             spans.append(Span(start: bytes.count, count: -1))

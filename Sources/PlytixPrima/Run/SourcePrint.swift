@@ -59,6 +59,11 @@ struct SourcePrinter: Sendable {
     /// A field the export does not carry: never the first byte of a length above.
     static func appendAbsent(to scratch: inout [UInt8]) { scratch.append(0xFF) }
 
+    /// A field's value, or `nil` for a field the export does not carry.
+    static func append(_ value: UnsafeBufferPointer<UInt8>?, to scratch: inout [UInt8]) {
+        if let value { append(value, to: &scratch) } else { appendAbsent(to: &scratch) }
+    }
+
     static func finish(_ scratch: [UInt8]) -> UInt64 { scratch.withUnsafeBytes { XXH64.hash($0) } }
 }
 

@@ -32,9 +32,15 @@ public final class CSVProductReader {
         switch try nextRecord() {
         case nil: return nil
         case .rejected(let fault): return .rejected(fault)
-        case .record(let line): return .row(decodeRow(line: line))
+        case .record(let line):
+            rowScratch.removeAll()
+            appendRow(line: line, to: &rowScratch)
+            return rowScratch.outcomes(fieldCount: cellIndex.count, decoder: decoder).first
         }
     }
+
+    /// The row `next()` returns, read as the pipeline reads a batch.
+    private var rowScratch = RowBatch()
 
     /// The next product or row reject into `batch`, the product's cells as bytes (the pipeline's
     /// mapping threads make the strings); `false` at the end of the export.
@@ -140,70 +146,9 @@ public final class CSVProductReader {
 
     // MARK: - Rows
 
-    private func decodeRow(line: Int) -> SourceRow {
-        guard let recognizer else { return decodeRow(line: line, printer: nil) }
-        // Only a product Prima has with a kept print can be recognised; every other row is
-        // printed while it is decoded, each cell undone once.
-        guard recognizer.published != nil, let keyCell = cellIndex[layout.keyField],
-              let key = decoder.decode(records.unescapedCellBytes(keyCell)),
-              let stored = recognizer.published?.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key)))
-        else { return decodeRow(line: line, printer: recognizer.printer) }
-        recognizer.printer.begin(&printScratch)
-        for cell in cellIndex {
-            guard let cell else {
-                SourcePrinter.appendAbsent(to: &printScratch)
-                continue
-            }
-            SourcePrinter.append(records.unescapedCellBytes(cell), to: &printScratch)
-        }
-        let print = SourcePrinter.finish(printScratch)
-        guard let style = SourcePrint.match(print, stored: stored.stored, recordHashHigh: stored.hashHigh) else {
-            var row = decodeRow(line: line, printer: nil)
-            row.sourcePrint = print
-            return row
-        }
-        // The very row Prima's record came from: only what pass 2 reads becomes a string.
-        var values: [String?] = []
-        values.reserveCapacity(cellIndex.count)
-        for (fieldIndex, cell) in cellIndex.enumerated() {
-            guard let cell, recognizer.keptFields[fieldIndex] else {
-                values.append(nil)
-                continue
-            }
-            // The SKU was decoded above to look the product up.
-            values.append(fieldIndex == layout.keyField ? key : decoder.decodeCell(records.unescapedCellBytes(cell)).0)
-        }
-        var row = SourceRow(line: line, values: values)
-        row.sourcePrint = print
-        row.publishedAsStyle = style
-        return row
-    }
-
-    /// Every field as a string; with `printer`, the row's print too.
-    private func decodeRow(line: Int, printer: SourcePrinter?) -> SourceRow {
-        printer?.begin(&printScratch)
-        var values: [String?] = []
-        values.reserveCapacity(cellIndex.count)
-        var issues: [EncodingIssue] = []
-        for (fieldIndex, cell) in cellIndex.enumerated() {
-            guard let cell else {
-                values.append(nil)
-                if printer != nil { SourcePrinter.appendAbsent(to: &printScratch) }
-                continue
-            }
-            let bytes = records.unescapedCellBytes(cell)
-            if printer != nil { SourcePrinter.append(bytes, to: &printScratch) }
-            let (text, issue) = decoder.decodeCell(bytes)
-            values.append(text)
-            if let issue { issues.append(EncodingIssue(fieldIndex: fieldIndex, containsNUL: issue)) }
-        }
-        var row = SourceRow(line: line, values: values, encodingIssues: issues)
-        if printer != nil { row.sourcePrint = SourcePrinter.finish(printScratch) }
-        return row
-    }
-
-    /// `decodeRow` for the pipeline: the same cells, printed and recognised the same way, copied
-    /// into `batch` as bytes instead of made into strings.
+    /// Copies the record's cells into `batch` (in `InputLayout.fields` order). With a recognizer
+    /// the row is printed too, and a row Prima's record was published from (its print matches)
+    /// keeps only the fields pass 2 reads.
     private func appendRow(line: Int, to batch: inout RowBatch) {
         var row = RawRow(line: line, firstSpan: batch.spans.count)
         defer { batch.entries.append(.row(row)) }
@@ -211,40 +156,34 @@ public final class CSVProductReader {
             for cell in cellIndex { batch.appendCell(cell.map(records.unescapedCellBytes)) }
             return
         }
-        guard recognizer.published != nil, let keyCell = cellIndex[layout.keyField],
-              let key = decoder.decode(records.unescapedCellBytes(keyCell)),
-              let stored = recognizer.published?.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key)))
-        else {
-            recognizer.printer.begin(&printScratch)
+        recognizer.printer.begin(&printScratch)
+        // Only a product Prima has with a kept print can be recognised: it is printed first, to
+        // know which cells to keep. Every other row is printed while it is copied.
+        guard let stored = publishedPrint(recognizer) else {
             for cell in cellIndex {
-                guard let cell else {
-                    SourcePrinter.appendAbsent(to: &printScratch)
-                    batch.appendCell(nil)
-                    continue
-                }
-                let bytes = records.unescapedCellBytes(cell)
+                let bytes = cell.map(records.unescapedCellBytes)
                 SourcePrinter.append(bytes, to: &printScratch)
                 batch.appendCell(bytes)
             }
             row.sourcePrint = SourcePrinter.finish(printScratch)
             return
         }
-        recognizer.printer.begin(&printScratch)
-        for cell in cellIndex {
-            guard let cell else {
-                SourcePrinter.appendAbsent(to: &printScratch)
-                continue
-            }
-            SourcePrinter.append(records.unescapedCellBytes(cell), to: &printScratch)
-        }
+        for cell in cellIndex { SourcePrinter.append(cell.map(records.unescapedCellBytes), to: &printScratch) }
         let print = SourcePrinter.finish(printScratch)
         row.sourcePrint = print
-        let style = SourcePrint.match(print, stored: stored.stored, recordHashHigh: stored.hashHigh)
-        // The very row Prima's record came from: only what pass 2 reads is kept.
-        row.publishedAsStyle = style
+        row.publishedAsStyle = SourcePrint.match(print, stored: stored.stored, recordHashHigh: stored.hashHigh)
         for (fieldIndex, cell) in cellIndex.enumerated() {
-            batch.appendCell(style == nil || recognizer.keptFields[fieldIndex] ? cell.map(records.unescapedCellBytes) : nil)
+            let kept = row.publishedAsStyle == nil || recognizer.keptFields[fieldIndex]
+            batch.appendCell(kept ? cell.map(records.unescapedCellBytes) : nil)
         }
+    }
+
+    /// The print Prima's record of this row's SKU was published from, if there is one to match.
+    private func publishedPrint(_ recognizer: UnchangedRowRecognizer) -> (stored: UInt64, hashHigh: UInt64)? {
+        guard let published = recognizer.published, let keyCell = cellIndex[layout.keyField],
+              let key = decoder.decode(records.unescapedCellBytes(keyCell))
+        else { return nil }
+        return published.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key)))
     }
 
     private func skuIfReadable() -> String {

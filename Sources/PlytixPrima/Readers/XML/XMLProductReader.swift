@@ -102,20 +102,15 @@ public final class XMLProductReader {
     /// The next product, or nil at the end of the document. Throws FileFault for any structural problem;
     /// after a throw, every later call throws the same fault.
     public func next() throws(FileFault) -> SourceRow? {
-        switch phase {
-        case .failed(let fault): throw fault
-        case .finished: return nil
-        case .inRoot, .rootWasEmpty: break
-        }
-        do throws(FileFault) {
-            if let line = try nextProductStart() { return try readProduct(line: line) }
-            phase = .finished
+        rowScratch.removeAll()
+        guard try next(into: &rowScratch), case .row(let row) = rowScratch.outcomes(fieldCount: fieldCount, decoder: nil).first else {
             return nil
-        } catch {
-            phase = .failed(error)
-            throw error
         }
+        return row
     }
+
+    /// The product `next()` returns, read as the pipeline reads a batch.
+    private var rowScratch = RowBatch()
 
     /// The next product into `batch`, its fields as bytes (the pipeline's mapping threads make
     /// the strings); `false` at the end of the document. Throws as `next()` does.
@@ -221,14 +216,7 @@ public final class XMLProductReader {
 
     // MARK: - Products and fields
 
-    /// Reads the children of the current `<product>`; the reader ends on its end tag.
-    private func readProduct(line: Int) throws(FileFault) -> SourceRow {
-        var values = [String?](repeating: nil, count: fieldCount)
-        try readFields { slot, bytes in store(String(decoding: bytes, as: UTF8.self), slot: slot, in: &values) }
-        return SourceRow(line: line, values: values)
-    }
-
-    /// `readProduct` for the pipeline: the same values, as bytes in `batch`.
+    /// Reads the children of the current `<product>` into `batch`; the reader ends on its end tag.
     private func readProduct(line: Int, into batch: inout RowBatch) throws(FileFault) {
         for position in 0..<fieldCount {
             fieldMet[position] = false
@@ -236,7 +224,7 @@ public final class XMLProductReader {
         }
         try readFields { slot, bytes in
             for position in names.positions[slot] {
-                // A field met twice keeps both values, joined with the separator (as `store`).
+                // A field met twice in one product keeps both values, joined with the separator.
                 if fieldMet[position] { fieldBytes[position].append(contentsOf: separator) }
                 fieldMet[position] = true
                 fieldBytes[position].append(contentsOf: bytes)
@@ -331,17 +319,6 @@ public final class XMLProductReader {
             joined.append(contentsOf: text[range])
         }
         joined.withUnsafeBufferPointer(body)
-    }
-
-    /// A field met twice in one product keeps both values, joined with the separator.
-    private func store(_ value: String, slot: Int, in values: inout [String?]) {
-        for position in names.positions[slot] {
-            if let earlier = values[position] {
-                values[position] = earlier + settings.multiValueSeparator + value
-            } else {
-                values[position] = value
-            }
-        }
     }
 
     // MARK: - Nodes, lines and failures
