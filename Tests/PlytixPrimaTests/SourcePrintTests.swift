@@ -217,3 +217,24 @@ import PlytixPrimaTestSupport
         #expect(try Self.diff(root, second)["unchanged_export_rows"] as? Int == 2)
     }
 }
+
+/// The build's identity must list every library the process has loaded, whatever addresses
+/// they were given: `/proc/self/maps` read only as far as its first block gave a different list
+/// (and so different prints) from one process to the next.
+@Suite struct BuildIdentityTests {
+    @Test func everyLoadedLibraryIsListed() throws {
+        let listed = Set(BuildIdentity.loadedLibraries().map { ($0 as NSString).lastPathComponent })
+        // What the dynamic linker says it loaded, read independently of the code under test.
+        let maps = try String(decoding: FileHandle(forReadingAtPath: "/proc/self/maps")!.readToEnd() ?? Data(), as: UTF8.self)
+        let mapped = Set(maps.split(separator: "\n").compactMap { line -> String? in
+            guard let slash = line.firstIndex(of: "/") else { return nil }
+            let path = String(line[slash...])
+            return path.hasSuffix(".so") || path.contains(".so.") ? (path as NSString).lastPathComponent : nil
+        })
+        #expect(mapped.count > 10, "the test process maps the Swift runtime, Foundation, ICU, libxml2, zlib…")
+        #expect(mapped.isSubset(of: listed), "missing: \(mapped.subtracting(listed).sorted())")
+        for name in ["libc.so.6", "libswiftCore.so", "libFoundation.so"] {
+            #expect(listed.contains(name), "\(name)")
+        }
+    }
+}

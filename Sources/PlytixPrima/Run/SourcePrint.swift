@@ -91,6 +91,13 @@ final class UnchangedRowRecognizer: Sendable {
         for field in layout.financeFields { kept[field] = true }
         keptFields = kept
     }
+
+    /// The print Prima's record of `key` was published from, when it kept one. Asked here, on
+    /// the `let`: a caller that took `published` out first copied the catalogue, retaining each
+    /// of its buffers (shared with the mapping threads) for every row.
+    func publishedPrint(of key: SKUFingerprint) -> (stored: UInt64, hashHigh: UInt64)? {
+        published?.publishedPrint(of: key)
+    }
 }
 
 /// How a row's print is kept in the state store and matched again.
@@ -120,15 +127,14 @@ enum SourcePrint {
 /// libxml2, zlib). A new build or an upgraded library may validate, transform or decode
 /// differently, so prints made under another build never match: the first run after an upgrade
 /// maps every row, and its diff still sends only what changed.
+///
+/// It must come out the same in every process of one build, or the diff's fast path silently
+/// stops working.
 enum BuildIdentity {
     static let digest: [UInt8] = {
-        var hasher = SHA256()
-        if let handle = FileHandle(forReadingAtPath: "/proc/self/exe") {
-            defer { try? handle.close() }
-            while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        } else {
-            // No /proc: the process's start makes every print unique, so none ever matches.
-            hasher.update(data: Array("\(ProcessInfo.processInfo.processIdentifier)-\(Date().timeIntervalSince1970)".utf8))
+        guard var hasher = executableDigest() else {
+            // No readable executable: the process's start makes every print unique, so none ever matches.
+            return Array(SHA256.hash(data: Array("\(ProcessInfo.processInfo.processIdentifier)-\(Date().timeIntervalSince1970)".utf8)))
         }
         for library in loadedLibraries() {
             var status = stat()
@@ -139,11 +145,35 @@ enum BuildIdentity {
         return Array(hasher.finalize())
     }()
 
-    /// Shared objects mapped into this process, from `/proc/self/maps`, sorted.
-    private static func loadedLibraries() -> [String] {
-        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return [] }
+    /// The executable's bytes, hashed; `nil` when a read fails (never a digest of part of it).
+    private static func executableDigest() -> SHA256? {
+        guard let handle = FileHandle(forReadingAtPath: "/proc/self/exe") else { return nil }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        } catch {
+            return nil
+        }
+        return hasher
+    }
+
+    /// Shared objects mapped into this process, from `/proc/self/maps`, sorted. The file says
+    /// its size is 0, and `String(contentsOfFile:)` read only its first block: which libraries
+    /// that held depended on where address-space randomisation had put them, so the digest
+    /// changed from one process to the next and about one diff run in five matched no print.
+    /// It is read to its end.
+    static func loadedLibraries() -> [String] {
+        guard let handle = FileHandle(forReadingAtPath: "/proc/self/maps") else { return [] }
+        defer { try? handle.close() }
+        var maps = Data()
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty { maps.append(chunk) }
+        } catch {
+            return []
+        }
         var paths: Set<String> = []
-        for line in maps.split(separator: "\n") {
+        for line in String(decoding: maps, as: UTF8.self).split(separator: "\n") {
             guard let slash = line.firstIndex(of: "/") else { continue }
             let path = String(line[slash...])
             if path.hasSuffix(".so") || path.contains(".so.") { paths.insert(path) }
