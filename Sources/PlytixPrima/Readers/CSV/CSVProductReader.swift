@@ -180,10 +180,10 @@ public final class CSVProductReader {
 
     /// The print Prima's record of this row's SKU was published from, if there is one to match.
     private func publishedPrint(_ recognizer: UnchangedRowRecognizer) -> (stored: UInt64, hashHigh: UInt64)? {
-        guard let published = recognizer.published, let keyCell = cellIndex[layout.keyField],
+        guard recognizer.published != nil, let keyCell = cellIndex[layout.keyField],
               let key = decoder.decode(records.unescapedCellBytes(keyCell))
         else { return nil }
-        return published.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key)))
+        return recognizer.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key)))
     }
 
     private func skuIfReadable() -> String {
