@@ -758,34 +758,40 @@ enum MiniExport {
 
 // MARK: - Batches for the mapping threads
 
-/// The pipeline reads CSV rows into byte batches and makes the strings on the mapping threads:
-/// the rows must come out exactly as `next()` returns them, prints and recognition included.
+/// The pipeline reads CSV rows into byte batches and makes the strings on the mapping threads,
+/// where it also prints and recognises them: the rows must come out as `next()` returns them.
 @Suite struct CSVRowBatchTests {
-    static func plain(_ bytes: [UInt8], encoding: TextEncoding, recognizer: UnchangedRowRecognizer?) throws -> [ReadOutcome] {
+    static func plain(_ bytes: [UInt8], encoding: TextEncoding) throws -> [ReadOutcome] {
         let reader = try CSVProductReader(source: MemoryByteSource(bytes), dialect: CSVDialect(), encoding: encoding, layout: DefaultLayout.layout)
-        reader.recognizer = recognizer
         var outcomes: [ReadOutcome] = []
         while let outcome = try reader.next() { outcomes.append(outcome) }
         return outcomes
     }
 
     /// Batches of three rows, so rows land at the start, middle and end of a batch.
-    static func batched(_ bytes: [UInt8], encoding: TextEncoding, recognizer: UnchangedRowRecognizer?) throws -> [ReadOutcome] {
+    static func batched(_ bytes: [UInt8], encoding: TextEncoding, recognizer: UnchangedRowRecognizer? = nil) throws -> [ReadOutcome] {
         let reader = try CSVProductReader(source: MemoryByteSource(bytes), dialect: CSVDialect(), encoding: encoding, layout: DefaultLayout.layout)
-        reader.recognizer = recognizer
         var outcomes: [ReadOutcome] = []
         var batch = RowBatch()
         let decoder = CSVCellDecoder(encoding: encoding)
-        while try reader.next(into: &batch) {
-            guard batch.entries.count == 3 else { continue }
-            outcomes += batch.outcomes(fieldCount: DefaultLayout.layout.fields.count, decoder: decoder)
+        let recognition = recognizer.map { RowBatch.Recognition(recognizer: $0, keyField: DefaultLayout.layout.keyField) }
+        func drain() {
+            outcomes += batch.outcomes(fieldCount: DefaultLayout.layout.fields.count, decoder: decoder, recognition: recognition)
             batch = RowBatch()
         }
-        return outcomes + batch.outcomes(fieldCount: DefaultLayout.layout.fields.count, decoder: decoder)
+        while try reader.next(into: &batch) {
+            if batch.entries.count == 3 { drain() }
+        }
+        drain()
+        return outcomes
     }
 
     static func recognizer(_ published: KnownCatalogue?) -> UnchangedRowRecognizer {
         UnchangedRowRecognizer(config: DefaultLayout.config, layout: DefaultLayout.layout, format: .csv, published: published)
+    }
+
+    static func rows(_ outcomes: [ReadOutcome]) -> [SourceRow] {
+        outcomes.compactMap { if case .row(let row) = $0 { row } else { nil } }
     }
 
     static let export: [UInt8] = {
@@ -806,39 +812,52 @@ enum MiniExport {
     }()
 
     @Test func batchesGiveTheRowsNextGives() throws {
-        let expected = try Self.plain(Self.export, encoding: .utf8, recognizer: nil)
+        let expected = try Self.plain(Self.export, encoding: .utf8)
         #expect(expected.count == 7 && expected.filter { if case .rejected = $0 { true } else { false } }.count == 1)
-        #expect(try Self.batched(Self.export, encoding: .utf8, recognizer: nil) == expected)
-        let printed = try Self.plain(Self.export, encoding: .utf8, recognizer: Self.recognizer(nil))
-        #expect(printed.allSatisfy { if case .row(let row) = $0 { row.sourcePrint != nil } else { true } })
-        #expect(try Self.batched(Self.export, encoding: .utf8, recognizer: Self.recognizer(nil)) == printed)
+        #expect(Self.rows(expected).map(\.encodingIssues.count) == [0, 0, 1, 0, 1, 0])
+        #expect(try Self.batched(Self.export, encoding: .utf8) == expected)
         let latin = Array(MiniExport.csv([MiniExport.row("A-1", label: "Caf\u{E9}")]).utf8).flatMap { $0 == 0xC3 ? [UInt8]() : [$0 == 0xA9 ? 0xE9 : $0] }
-        let decoded = try Self.plain(latin, encoding: .windows1252, recognizer: nil)
-        #expect(decoded.first.flatMap { if case .row(let row) = $0 { row.values[DefaultLayout.index("Label")] } else { nil } } == "Café")
-        #expect(try Self.batched(latin, encoding: .windows1252, recognizer: nil) == decoded)
+        let decoded = try Self.plain(latin, encoding: .windows1252)
+        #expect(Self.rows(decoded).first?.values[DefaultLayout.index("Label")] == "Café")
+        #expect(try Self.batched(latin, encoding: .windows1252) == decoded)
     }
 
-    /// A row whose print Prima has is recognised (as a style or not) and keeps only the fields
-    /// pass 2 reads; a row whose print changed is read in full.
-    @Test func recognisedRowsComeOutTheSameInBatches() throws {
-        let prints = try Self.plain(Self.export, encoding: .utf8, recognizer: Self.recognizer(nil)).compactMap { outcome -> (String, UInt64)? in
-            guard case .row(let row) = outcome, let print = row.sourcePrint else { return nil }
-            return (row.values[DefaultLayout.layout.keyField] ?? "", print)
-        }
+    /// Every row gets a print that depends on its values only; a row whose print Prima has is
+    /// recognised (as a style or not) and keeps only the fields pass 2 reads; a row whose print
+    /// changed is read in full.
+    @Test func rowsArePrintedAndTheOnesPrimaHasRecognised() throws {
+        let plain = Self.rows(try Self.plain(Self.export, encoding: .utf8))
+        let printed = Self.rows(try Self.batched(Self.export, encoding: .utf8, recognizer: Self.recognizer(nil)))
+        #expect(printed.allSatisfy { $0.sourcePrint != nil && $0.publishedAsStyle == nil })
+        #expect(Set(printed.compactMap(\.sourcePrint)).count == printed.count, "different rows, different prints")
+        #expect(printed.map { var row = $0; row.sourcePrint = nil; return row } == plain)
+        let again = Self.rows(try Self.batched(Self.export, encoding: .utf8, recognizer: Self.recognizer(nil)))
+        #expect(again.map(\.sourcePrint) == printed.map(\.sourcePrint))
+
         let hash = RecordHash(line: Array("a line".utf8), components: [])
         var catalogue = KnownCatalogue()
-        for (sku, print) in prints {
+        for row in printed {
+            let sku = row.values[DefaultLayout.layout.keyField] ?? ""
             let stored: UInt64 = switch sku {
-            case "A-1": SourcePrint.stored(print, style: false, recordHash: hash)
-            case "G-7": SourcePrint.stored(print, style: true, recordHash: hash)
-            default: SourcePrint.stored(print ^ 1, style: false, recordHash: hash)  // changed since
+            case "A-1": SourcePrint.stored(row.sourcePrint!, style: false, recordHash: hash)
+            case "G-7": SourcePrint.stored(row.sourcePrint!, style: true, recordHash: hash)
+            default: SourcePrint.stored(row.sourcePrint! ^ 1, style: false, recordHash: hash)  // changed since
             }
             catalogue.insert(key: SKUFingerprint(sku), hashHigh: hash.high, modified: nil, active: true, parent: nil, sourcePrint: stored)
         }
         catalogue.finishLoading()
-        let expected = try Self.plain(Self.export, encoding: .utf8, recognizer: Self.recognizer(catalogue))
-        let styles = expected.compactMap { if case .row(let row) = $0 { row.publishedAsStyle } else { nil } }
-        #expect(styles == [false, true], "A-1 recognised as published, G-7 as a style, the others changed")
-        #expect(try Self.batched(Self.export, encoding: .utf8, recognizer: Self.recognizer(catalogue)) == expected)
+        let recognizer = Self.recognizer(catalogue)
+        let recognised = Self.rows(try Self.batched(Self.export, encoding: .utf8, recognizer: recognizer))
+        #expect(recognised.map(\.publishedAsStyle) == [false, nil, nil, nil, nil, true], "A-1 as published, G-7 as a style")
+        #expect(recognised.map(\.sourcePrint) == printed.map(\.sourcePrint))
+        for (index, row) in recognised.enumerated() {
+            guard row.publishedAsStyle != nil else {
+                #expect(row == printed[index], "a changed row is read in full")
+                continue
+            }
+            for field in row.values.indices {
+                #expect(row.values[field] == (recognizer.keptFields[field] ? plain[index].values[field] : nil))
+            }
+        }
     }
 }

@@ -36,30 +36,62 @@ struct RowBatch: Sendable {
         bytes.append(contentsOf: cell)
     }
 
-    /// The batch as the reader's `next()` would have returned it, row by row. `decoder`: the CSV
-    /// export's encoding; `nil` for bytes already known to be UTF-8 text (libxml2's).
-    func outcomes(fieldCount: Int, decoder: CSVCellDecoder?) -> [ReadOutcome] {
+    /// The batch's rows and rejects, row by row, as the reader's `next()` returns them.
+    /// `decoder`: the CSV export's encoding; `nil` for bytes already known to be UTF-8 text
+    /// (libxml2's). With `recognition`, every CSV row is printed, and a row Prima's record was
+    /// published from (its print matches) becomes strings only in the fields pass 2 reads.
+    func outcomes(fieldCount: Int, decoder: CSVCellDecoder?, recognition: Recognition? = nil) -> [ReadOutcome] {
         bytes.withUnsafeBufferPointer { all in
             entries.map { entry in
                 switch entry {
                 case .rejected(let fault): return .rejected(fault)
-                case .row(let raw): return .row(sourceRow(raw, fieldCount: fieldCount, decoder: decoder, in: all))
+                case .row(let raw): return .row(sourceRow(raw, fieldCount: fieldCount, decoder: decoder, recognition: recognition, in: all))
                 }
             }
         }
     }
 
-    private func sourceRow(_ raw: RawRow, fieldCount: Int, decoder: CSVCellDecoder?, in all: UnsafeBufferPointer<UInt8>) -> SourceRow {
+    /// What a mapping thread needs to print rows and recognise the ones Prima has.
+    final class Recognition {
+        let recognizer: UnchangedRowRecognizer
+        let keyField: Int
+        /// The print being built; one per mapping thread.
+        var scratch: [UInt8] = []
+
+        init(recognizer: UnchangedRowRecognizer, keyField: Int) {
+            self.recognizer = recognizer
+            self.keyField = keyField
+        }
+    }
+
+    private func sourceRow(
+        _ raw: RawRow, fieldCount: Int, decoder: CSVCellDecoder?, recognition: Recognition?, in all: UnsafeBufferPointer<UInt8>
+    ) -> SourceRow {
+        func cell(_ field: Int) -> UnsafeBufferPointer<UInt8>? {
+            let span = spans[raw.firstSpan + field]
+            return span.count < 0 ? nil : UnsafeBufferPointer(rebasing: all[span.start..<span.start + span.count])
+        }
+        var print: UInt64?
+        var style: Bool?
+        if let recognition, let decoder {
+            let recognizer = recognition.recognizer
+            recognizer.printer.begin(&recognition.scratch)
+            for field in 0..<fieldCount { SourcePrinter.append(cell(field), to: &recognition.scratch) }
+            print = SourcePrinter.finish(recognition.scratch)
+            if recognizer.published != nil, let key = cell(recognition.keyField).flatMap(decoder.decode),
+               let stored = recognizer.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key))) {
+                style = SourcePrint.match(print!, stored: stored.stored, recordHashHigh: stored.hashHigh)
+            }
+        }
         var values: [String?] = []
         values.reserveCapacity(fieldCount)
         var issues: [EncodingIssue] = []
         for field in 0..<fieldCount {
-            let span = spans[raw.firstSpan + field]
-            guard span.count >= 0 else {
+            // The very row Prima's record came from: only what pass 2 reads becomes a string.
+            guard let bytes = cell(field), style == nil || recognition!.recognizer.keptFields[field] else {
                 values.append(nil)
                 continue
             }
-            let bytes = UnsafeBufferPointer(rebasing: all[span.start..<span.start + span.count])
             guard let decoder else {
                 values.append(String(decoding: bytes, as: UTF8.self))
                 continue
@@ -67,11 +99,11 @@ struct RowBatch: Sendable {
             let (text, issue) = decoder.decodeCell(bytes)
             values.append(text)
             // A recognised row matched its published print, so it was clean text when accepted.
-            if let issue, raw.publishedAsStyle == nil { issues.append(EncodingIssue(fieldIndex: field, containsNUL: issue)) }
+            if let issue, style == nil { issues.append(EncodingIssue(fieldIndex: field, containsNUL: issue)) }
         }
         var row = SourceRow(line: raw.line, values: values, encodingIssues: issues)
-        row.sourcePrint = raw.sourcePrint
-        row.publishedAsStyle = raw.publishedAsStyle
+        row.sourcePrint = print
+        row.publishedAsStyle = style
         return row
     }
 }
@@ -81,6 +113,4 @@ struct RawRow: Sendable {
     var line: Int
     /// Its first span in `RowBatch.spans`.
     var firstSpan: Int
-    var sourcePrint: UInt64?
-    var publishedAsStyle: Bool?
 }

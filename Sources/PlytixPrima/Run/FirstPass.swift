@@ -71,7 +71,7 @@ final class FirstPassPipeline: Sendable {
                 return rows.send(Sequenced(number: number, message: message))
             }
             do throws(FileFault) {
-                try Self.read(path: path, name: name, settings: config.input, layout: layout, recognizer: recognizer, send: send)
+                try Self.read(path: path, name: name, settings: config.input, layout: layout, send: send)
             } catch {
                 _ = send(.failed(error))
             }
@@ -87,6 +87,8 @@ final class FirstPassPipeline: Sendable {
                 var printers: [InputFormat: SourcePrinter] = [:]
                 var scratch: [UInt8] = []
                 let decoder = CSVCellDecoder(encoding: config.input.encoding)
+                // CSV rows are printed, and recognised, as their strings are made.
+                let recognition = recognizer.map { RowBatch.Recognition(recognizer: $0, keyField: layout.keyField) }
                 while let item = rows.receive() {
                     let result: MappedMessage
                     switch item.message {
@@ -94,7 +96,9 @@ final class FirstPassPipeline: Sendable {
                         result = .opened(format, compressed: compressed, delimiter: delimiter, absentFields: absent)
                     case .rowBatch(let format, let batch):
                         // The strings are made here, on the thread that reads and frees them.
-                        var outcomes = batch.outcomes(fieldCount: layout.fields.count, decoder: format == .xml ? nil : decoder)
+                        var outcomes = format == .xml
+                            ? batch.outcomes(fieldCount: layout.fields.count, decoder: nil)
+                            : batch.outcomes(fieldCount: layout.fields.count, decoder: decoder, recognition: recognition)
                         let mapper = mappers[format] ?? ItemMasterMapper(config: config, format: format)
                         mappers[format] = mapper
                         if let onlyRows {
@@ -183,7 +187,7 @@ final class FirstPassPipeline: Sendable {
             let sku = mapper.sku(of: row)
             var print: UInt64 = 0
             if let printing, row.encodingIssues.isEmpty {
-                // The CSV reader prints (and recognises) rows as it reads them; XML rows are printed here.
+                // CSV rows were printed (and recognised) as their strings were made; XML rows are printed here.
                 print = row.sourcePrint ?? printing.printer.print(of: row, scratch: &scratch)
                 // The very row this record was published from: validation, transforms and
                 // encoding could only produce what Prima already has, so they are skipped.
@@ -216,8 +220,7 @@ final class FirstPassPipeline: Sendable {
     }
 
     private static func read(
-        path: String, name: String, settings: InputSettings, layout: InputLayout, recognizer: UnchangedRowRecognizer?,
-        send: (ReaderMessage) -> Bool
+        path: String, name: String, settings: InputSettings, layout: InputLayout, send: (ReaderMessage) -> Bool
     ) throws(FileFault) {
         let input = IdentifiedInput(file: try FileByteSource(path: path))
         let opened = try InputOpener.open(input.source, name: name, settings: settings)
@@ -241,7 +244,6 @@ final class FirstPassPipeline: Sendable {
             guard try sendBatches(format: .xml, next: reader.next(into:)) else { return }
         } else {
             let reader = try CSVProductReader(source: opened.source, dialect: settings.csv, encoding: settings.encoding, layout: layout)
-            reader.recognizer = recognizer
             guard send(.opened(.csv, compressed: opened.compressed, delimiter: reader.delimiter, absentFields: reader.absentFields)) else { return }
             guard try sendBatches(format: .csv, next: reader.next(into:)) else { return }
         }

@@ -13,9 +13,6 @@ public final class CSVProductReader {
     public private(set) var header: [String] = []
     /// Pipeline fields the export does not carry (all optional; their outputs stay empty).
     public private(set) var absentFields: [String] = []
-    /// With a state store: print each row as it is read, and recognise the rows Prima has.
-    var recognizer: UnchangedRowRecognizer?
-    private var printScratch: [UInt8] = []
 
     public init(source: any ByteSource, dialect: CSVDialect, encoding: TextEncoding, layout: InputLayout) throws(FileFault) {
         self.records = CSVRecordReader(source: source, dialect: dialect)
@@ -146,44 +143,10 @@ public final class CSVProductReader {
 
     // MARK: - Rows
 
-    /// Copies the record's cells into `batch` (in `InputLayout.fields` order). With a recognizer
-    /// the row is printed too, and a row Prima's record was published from (its print matches)
-    /// keeps only the fields pass 2 reads.
+    /// Copies the record's cells into `batch`, in `InputLayout.fields` order.
     private func appendRow(line: Int, to batch: inout RowBatch) {
-        var row = RawRow(line: line, firstSpan: batch.spans.count)
-        defer { batch.entries.append(.row(row)) }
-        guard let recognizer else {
-            for cell in cellIndex { batch.appendCell(cell.map(records.unescapedCellBytes)) }
-            return
-        }
-        recognizer.printer.begin(&printScratch)
-        // Only a product Prima has with a kept print can be recognised: it is printed first, to
-        // know which cells to keep. Every other row is printed while it is copied.
-        guard let stored = publishedPrint(recognizer) else {
-            for cell in cellIndex {
-                let bytes = cell.map(records.unescapedCellBytes)
-                SourcePrinter.append(bytes, to: &printScratch)
-                batch.appendCell(bytes)
-            }
-            row.sourcePrint = SourcePrinter.finish(printScratch)
-            return
-        }
-        for cell in cellIndex { SourcePrinter.append(cell.map(records.unescapedCellBytes), to: &printScratch) }
-        let print = SourcePrinter.finish(printScratch)
-        row.sourcePrint = print
-        row.publishedAsStyle = SourcePrint.match(print, stored: stored.stored, recordHashHigh: stored.hashHigh)
-        for (fieldIndex, cell) in cellIndex.enumerated() {
-            let kept = row.publishedAsStyle == nil || recognizer.keptFields[fieldIndex]
-            batch.appendCell(kept ? cell.map(records.unescapedCellBytes) : nil)
-        }
-    }
-
-    /// The print Prima's record of this row's SKU was published from, if there is one to match.
-    private func publishedPrint(_ recognizer: UnchangedRowRecognizer) -> (stored: UInt64, hashHigh: UInt64)? {
-        guard recognizer.published != nil, let keyCell = cellIndex[layout.keyField],
-              let key = decoder.decode(records.unescapedCellBytes(keyCell))
-        else { return nil }
-        return recognizer.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key)))
+        batch.entries.append(.row(RawRow(line: line, firstSpan: batch.spans.count)))
+        for cell in cellIndex { batch.appendCell(cell.map(records.unescapedCellBytes)) }
     }
 
     private func skuIfReadable() -> String {
