@@ -238,3 +238,28 @@ import PlytixPrimaTestSupport
         }
     }
 }
+
+/// A print must tell every row apart: an absent field from a value of any length.
+@Suite struct SourcePrintEncodingTests {
+    static func print(_ fields: [[UInt8]?]) -> [UInt8] {
+        var scratch: [UInt8] = []
+        for field in fields {
+            guard let field else {
+                SourcePrinter.appendAbsent(to: &scratch)
+                continue
+            }
+            field.withUnsafeBufferPointer { SourcePrinter.append($0, to: &scratch) }
+        }
+        return scratch
+    }
+
+    /// Every field starts with a tag that says whether a value follows: an absent field (once a
+    /// lone 0xFF) can no longer be read as the first byte of a 255-byte value's length.
+    @Test func absentFieldsAndLengthsNeverRunTogether() {
+        #expect(Self.print([[UInt8](repeating: 0x41, count: 255)]).first != Self.print([nil]).first)
+        #expect(Self.print([[UInt8](repeating: 0x41, count: 511)]).first != Self.print([nil]).first)
+        #expect(Self.print([nil]) != Self.print([[]]), "absent is not empty")
+        #expect(Self.print([nil, []]) != Self.print([[], nil]))
+        #expect(Self.print([[0x61, 0x62], [0x63]]) != Self.print([[0x61], [0x62, 0x63]]))
+    }
+}

@@ -101,7 +101,8 @@ struct FingerprintTable<Value> {
     /// Stores `value` for `key`, replacing any earlier value.
     mutating func set(_ key: SKUFingerprint, to value: Value) { update(key) { $0 = value } }
 
-    /// Every key with its value, in the table's own (deterministic) order.
+    /// Every key with its value, in slot order: it follows the salt, so it differs from one
+    /// table, and one run, to the next. Sort what must come out in a stable order.
     func forEach(_ body: (SKUFingerprint, Value) throws -> Void) rethrows {
         for slot in slots { if let value = slot.value { try body(slot.key, value) } }
     }

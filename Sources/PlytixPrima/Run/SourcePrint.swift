@@ -50,14 +50,17 @@ struct SourcePrinter: Sendable {
         scratch.append(contentsOf: base)
     }
 
+    /// Each field starts with a tag: 1 and a length, then the value (the length keeps ("ab", "c")
+    /// apart from ("a", "bc")); 0 alone for a field the export does not carry. (An absent field
+    /// was one 0xFF byte, which is also the first byte of a length of 255, 511…)
     static func append(_ value: UnsafeBufferPointer<UInt8>, to scratch: inout [UInt8]) {
-        // A length prefix keeps ("ab", "c") apart from ("a", "bc").
+        scratch.append(1)
         withUnsafeBytes(of: UInt32(truncatingIfNeeded: value.count).littleEndian) { scratch.append(contentsOf: $0) }
         scratch.append(contentsOf: value)
     }
 
-    /// A field the export does not carry: never the first byte of a length above.
-    static func appendAbsent(to scratch: inout [UInt8]) { scratch.append(0xFF) }
+    /// A field the export does not carry.
+    static func appendAbsent(to scratch: inout [UInt8]) { scratch.append(0) }
 
     /// A field's value, or `nil` for a field the export does not carry.
     static func append(_ value: UnsafeBufferPointer<UInt8>?, to scratch: inout [UInt8]) {
