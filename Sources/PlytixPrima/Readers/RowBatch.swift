@@ -73,22 +73,25 @@ struct RowBatch: Sendable {
         }
         var print: UInt64?
         var style: Bool?
+        /// Set for the very row Prima's record came from: only what pass 2 reads becomes a string.
+        var keptFields: [Bool]?
         if let recognition, let decoder {
             let recognizer = recognition.recognizer
             recognizer.printer.begin(&recognition.scratch)
             for field in 0..<fieldCount { SourcePrinter.append(cell(field), to: &recognition.scratch) }
-            print = SourcePrinter.finish(recognition.scratch)
+            let rowPrint = SourcePrinter.finish(recognition.scratch)
+            print = rowPrint
             if recognizer.published != nil, let key = cell(recognition.keyField).flatMap(decoder.decode),
                let stored = recognizer.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key))) {
-                style = SourcePrint.match(print!, stored: stored.stored, recordHashHigh: stored.hashHigh)
+                style = SourcePrint.match(rowPrint, stored: stored.stored, recordHashHigh: stored.hashHigh)
+                if style != nil { keptFields = recognizer.keptFields }
             }
         }
         var values: [String?] = []
         values.reserveCapacity(fieldCount)
         var issues: [EncodingIssue] = []
         for field in 0..<fieldCount {
-            // The very row Prima's record came from: only what pass 2 reads becomes a string.
-            guard let bytes = cell(field), style == nil || recognition!.recognizer.keptFields[field] else {
+            guard let bytes = cell(field), keptFields?[field] ?? true else {
                 values.append(nil)
                 continue
             }
