@@ -73,7 +73,7 @@ public final class XMLProductReader {
     /// CDATA as text, no network; never NOENT, DTDLOAD, DTDATTR, DTDVALID or HUGE.
     /// NOERROR and NOWARNING silence libxml2's default printing, not the per-reader handler.
     private static let parseOptions = Int32(bitPattern:
-        XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue
+        XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue
             | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
 
     /// wantedFields: field names (element names, or attribute values) whose values the caller
