@@ -263,3 +263,18 @@ import PlytixPrimaTestSupport
         #expect(Self.print([[0x61, 0x62], [0x63]]) != Self.print([[0x61], [0x62, 0x63]]))
     }
 }
+
+extension SourcePrinter {
+    /// A row's print from its values' UTF-8, as `RowBatch` prints the same fields' bytes.
+    func print(of row: SourceRow, scratch: inout [UInt8]) -> UInt64 {
+        begin(&scratch)
+        for value in row.values {
+            guard var value else {
+                Self.appendAbsent(to: &scratch)
+                continue
+            }
+            value.withUTF8 { Self.append($0, to: &scratch) }
+        }
+        return Self.finish(scratch)
+    }
+}

@@ -38,8 +38,9 @@ struct RowBatch: Sendable {
 
     /// The batch's rows and rejects, row by row, as the reader's `next()` returns them.
     /// `decoder`: the CSV export's encoding; `nil` for bytes already known to be UTF-8 text
-    /// (libxml2's). With `recognition`, every CSV row is printed, and a row Prima's record was
-    /// published from (its print matches) becomes strings only in the fields pass 2 reads.
+    /// (libxml2's). With `recognition`, every row is printed from its bytes, and a row Prima's
+    /// record was published from (its print matches) becomes strings only in the fields pass 2
+    /// reads.
     func outcomes(fieldCount: Int, decoder: CSVCellDecoder?, recognition: Recognition? = nil) -> [ReadOutcome] {
         bytes.withUnsafeBufferPointer { all in
             entries.map { entry in
@@ -75,13 +76,14 @@ struct RowBatch: Sendable {
         var style: Bool?
         /// Set for the very row Prima's record came from: only what pass 2 reads becomes a string.
         var keptFields: [Bool]?
-        if let recognition, let decoder {
+        if let recognition {
             let recognizer = recognition.recognizer
             recognizer.printer.begin(&recognition.scratch)
             for field in 0..<fieldCount { SourcePrinter.append(cell(field), to: &recognition.scratch) }
             let rowPrint = SourcePrinter.finish(recognition.scratch)
             print = rowPrint
-            if recognizer.published != nil, let key = cell(recognition.keyField).flatMap(decoder.decode),
+            if recognizer.published != nil, let keyBytes = cell(recognition.keyField),
+               let key = decoder.map({ $0.decode(keyBytes) }) ?? String(decoding: keyBytes, as: UTF8.self),
                let stored = recognizer.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key))) {
                 style = SourcePrint.match(rowPrint, stored: stored.stored, recordHashHigh: stored.hashHigh)
                 if style != nil { keptFields = recognizer.keptFields }

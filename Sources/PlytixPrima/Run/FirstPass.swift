@@ -59,10 +59,13 @@ final class FirstPassPipeline: Sendable {
         onlyRows: Set<RowAddress>? = nil, workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) {
         let rows = self.rows, mapped = self.mapped
-        let recognizer = published.map { catalogue in
-            UnchangedRowRecognizer(
-                config: config, layout: layout, format: .csv, published: onlyRows == nil && !catalogue.isEmpty ? catalogue : nil)
-        }
+        // Rows are printed per export format (the format is part of the print).
+        let recognizers: [InputFormat: UnchangedRowRecognizer] = published.map { catalogue in
+            let recognised = onlyRows == nil && !catalogue.isEmpty ? catalogue : nil
+            return Dictionary(uniqueKeysWithValues: [InputFormat.csv, .xml].map { format in
+                (format, UnchangedRowRecognizer(config: config, layout: layout, format: format, published: recognised))
+            })
+        } ?? [:]
         start("reader") {
             defer { rows.close() }
             var number = 0
@@ -84,11 +87,9 @@ final class FirstPassPipeline: Sendable {
                 let actionColumn = config.columns.firstIndex { $0.value == .action }
                 let itemTypeColumn = config.itemTypeColumnIndex
                 var mappers: [InputFormat: ItemMasterMapper] = [:]
-                var printers: [InputFormat: SourcePrinter] = [:]
-                var scratch: [UInt8] = []
                 let decoder = CSVCellDecoder(encoding: config.input.encoding)
-                // CSV rows are printed, and recognised, as their strings are made.
-                let recognition = recognizer.map { RowBatch.Recognition(recognizer: $0, keyField: layout.keyField) }
+                // Rows are printed, and recognised, as their strings are made.
+                let recognitions = recognizers.mapValues { RowBatch.Recognition(recognizer: $0, keyField: layout.keyField) }
                 while let item = rows.receive() {
                     let result: MappedMessage
                     switch item.message {
@@ -96,9 +97,8 @@ final class FirstPassPipeline: Sendable {
                         result = .opened(format, compressed: compressed, delimiter: delimiter, absentFields: absent)
                     case .rowBatch(let format, let batch):
                         // The strings are made here, on the thread that reads and frees them.
-                        var outcomes = format == .xml
-                            ? batch.outcomes(fieldCount: layout.fields.count, decoder: nil)
-                            : batch.outcomes(fieldCount: layout.fields.count, decoder: decoder, recognition: recognition)
+                        var outcomes = batch.outcomes(
+                            fieldCount: layout.fields.count, decoder: format == .xml ? nil : decoder, recognition: recognitions[format])
                         let mapper = mappers[format] ?? ItemMasterMapper(config: config, format: format)
                         mappers[format] = mapper
                         if let onlyRows {
@@ -107,18 +107,8 @@ final class FirstPassPipeline: Sendable {
                                 return !onlyRows.contains(RowAddress(line: row.line, sku: SKUFingerprint(mapper.sku(of: row))))
                             }
                         }
-                        var printer: SourcePrinter?
-                        if published != nil {
-                            printer = printers[format] ?? SourcePrinter(config: config, format: format)
-                            printers[format] = printer
-                        }
-                        // A `let` holding a class: the per-row calls share it, where a `var` struct
-                        // was copied (with the catalogue's every buffer retained) for each row.
-                        let printing = printer.map { Printing(printer: $0, published: onlyRows == nil ? published : nil) }
                         result = .rows(outcomes.map { outcome in
-                            Self.map(
-                                outcome, mapper: mapper, encoder: encoder, actionColumn: actionColumn, itemTypeColumn: itemTypeColumn,
-                                printing: printing, scratch: &scratch)
+                            Self.map(outcome, mapper: mapper, encoder: encoder, actionColumn: actionColumn, itemTypeColumn: itemTypeColumn)
                         })
                     case .finished(let sha256, let bytes):
                         result = .finished(sha256: sha256, bytes: bytes)
@@ -165,33 +155,21 @@ final class FirstPassPipeline: Sendable {
         thread.start()
     }
 
-    /// How a mapping thread prints rows and, with `published`, recognises the ones Prima has.
-    private final class Printing {
-        let printer: SourcePrinter
-        let published: KnownCatalogue?
-
-        init(printer: SourcePrinter, published: KnownCatalogue?) {
-            self.printer = printer
-            self.published = published
-        }
-    }
-
     private static func map(
-        _ outcome: ReadOutcome, mapper: ItemMasterMapper, encoder: CSVLineEncoder, actionColumn: Int?, itemTypeColumn: Int?,
-        printing: Printing?, scratch: inout [UInt8]
+        _ outcome: ReadOutcome, mapper: ItemMasterMapper, encoder: CSVLineEncoder, actionColumn: Int?, itemTypeColumn: Int?
     ) -> MappedRow {
         switch outcome {
         case .rejected(let fault):
             return .unreadable(fault)
         case .row(let row):
             let sku = mapper.sku(of: row)
+            // Rows were printed (and recognised) as their strings were made, with a state store.
             var print: UInt64 = 0
-            if let printing, row.encodingIssues.isEmpty {
-                // CSV rows were printed (and recognised) as their strings were made; XML rows are printed here.
-                print = row.sourcePrint ?? printing.printer.print(of: row, scratch: &scratch)
+            if row.encodingIssues.isEmpty, let rowPrint = row.sourcePrint {
+                print = rowPrint
                 // The very row this record was published from: validation, transforms and
                 // encoding could only produce what Prima already has, so they are skipped.
-                if let style = row.publishedAsStyle ?? (row.sourcePrint == nil ? printing.published?.publishedMatch(sku: sku, print: print) : nil) {
+                if let style = row.publishedAsStyle {
                     let (parent, components) = mapper.relationships(of: row, sku: sku)
                     return .accepted(AcceptedRow(
                         unmappedLine: row.line, sku: sku, sourcePrint: print, publishedAsStyle: style, modified: mapper.modified(of: row),

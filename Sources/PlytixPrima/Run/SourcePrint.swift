@@ -31,20 +31,9 @@ struct SourcePrinter: Sendable {
         base = Array(hasher.finalize())
     }
 
-    /// The row's print from its values' UTF-8 (XML); `scratch` is a reusable buffer (one per
-    /// thread). The CSV reader prints the cells' bytes as it reads them, with the same pieces.
-    func print(of row: SourceRow, scratch: inout [UInt8]) -> UInt64 {
-        begin(&scratch)
-        for value in row.values {
-            guard var value else {
-                Self.appendAbsent(to: &scratch)
-                continue
-            }
-            value.withUTF8 { Self.append($0, to: &scratch) }
-        }
-        return Self.finish(scratch)
-    }
-
+    /// A row's print: `begin`, then `append` each input field's bytes (or `nil` for a field the
+    /// export does not carry) in `InputLayout.fields` order, then `finish`. `RowBatch` prints
+    /// every row this way from the bytes it holds.
     func begin(_ scratch: inout [UInt8]) {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: base)
@@ -70,11 +59,11 @@ struct SourcePrinter: Sendable {
     static func finish(_ scratch: [UInt8]) -> UInt64 { scratch.withUnsafeBytes { XXH64.hash($0) } }
 }
 
-/// What the CSV reader needs to print rows and to recognise the ones Prima has: it then decodes
-/// only `keptFields` of a recognised row (the SKU, relationships, `Last modified` and finance
-/// values pass 2 still reads), instead of making a string of every field. A class: the reader
-/// asks it about every row, and copying a struct that holds the catalogue retained each of its
-/// buffers every time.
+/// What the mapping threads need to print rows (of one export format) and to recognise the
+/// ones Prima has (`RowBatch.outcomes`): they then decode only `keptFields` of a recognised row
+/// (the SKU, relationships, `Last modified` and finance values pass 2 still reads), instead of
+/// making a string of every field. A class: it is asked about every row, and copying a struct
+/// that holds the catalogue retained each of its buffers every time.
 final class UnchangedRowRecognizer: Sendable {
     let printer: SourcePrinter
     /// `nil`: print every row, recognise none (the second read of rows mapped again).

@@ -140,12 +140,6 @@ struct KnownCatalogue {
             active: slot.active, isParent: slot.isParent, sourcePrint: slot.sourcePrint)
     }
 
-    /// Whether an export row with `print` is the very row the active record `sku` was published
-    /// from; if so, whether that record went out as a style. `nil`: map the row in full.
-    func publishedMatch(sku: String, print: UInt64) -> Bool? {
-        publishedPrint(of: SKUFingerprint(sku)).flatMap { SourcePrint.match(print, stored: $0.stored, recordHashHigh: $0.hashHigh) }
-    }
-
     /// The stored print of an active record, when it has one: there is something to match.
     func publishedPrint(of key: SKUFingerprint) -> (stored: UInt64, hashHigh: UInt64)? {
         guard let position = position(of: key) else { return nil }
