@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What the reading thread reports, in order: `opened`, batches, then `finished` or `failed`.
 enum ReaderMessage: Sendable {
@@ -50,22 +51,28 @@ final class FirstPassPipeline: Sendable {
     private let mapped = BatchChannel<Sequenced<MappedMessage>>(capacity: 16)
     private let threads = DispatchGroup()
 
+    private let recognizers = RecognizerHandOver()
+    private let config: PipelineConfig
+    private let layout: InputLayout
+    private let onlyRows: Set<RowAddress>?
+
     /// `published`: what Prima has (with a state store). Every row then gets its `SourcePrint`,
     /// and a row identical to the one its active record was published from is handed on
     /// unmapped (`AcceptedRow.publishedAsStyle`). `onlyRows`: map just these rows (the others
     /// are dropped), every one in full.
+    ///
+    /// `cataloguePending`: the state store is still loading what Prima has. The file is opened,
+    /// read and hashed meanwhile; the mapping threads wait until the caller calls `publish(_:)`.
     init(
         path: String, name: String, config: PipelineConfig, layout: InputLayout, published: KnownCatalogue? = nil,
-        onlyRows: Set<RowAddress>? = nil, workers: Int = ProcessInfo.processInfo.activeProcessorCount
+        cataloguePending: Bool = false, onlyRows: Set<RowAddress>? = nil,
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) {
-        let rows = self.rows, mapped = self.mapped
-        // Rows are printed per export format (the format is part of the print).
-        let recognizers: [InputFormat: UnchangedRowRecognizer] = published.map { catalogue in
-            let recognised = onlyRows == nil && !catalogue.isEmpty ? catalogue : nil
-            return Dictionary(uniqueKeysWithValues: [InputFormat.csv, .xml].map { format in
-                (format, UnchangedRowRecognizer(config: config, layout: layout, format: format, published: recognised))
-            })
-        } ?? [:]
+        self.config = config
+        self.layout = layout
+        self.onlyRows = onlyRows
+        let rows = self.rows, mapped = self.mapped, recognizers = self.recognizers
+        if !cataloguePending { publish(published) }
         start("reader") {
             defer { rows.close() }
             var number = 0
@@ -89,7 +96,7 @@ final class FirstPassPipeline: Sendable {
                 var mappers: [InputFormat: ItemMasterMapper] = [:]
                 let decoder = CSVCellDecoder(encoding: config.input.encoding)
                 // Rows are printed, and recognised, as their strings are made.
-                let recognitions = recognizers.mapValues { RowBatch.Recognition(recognizer: $0, keyField: layout.keyField) }
+                let recognitions = recognizers.wait().mapValues { RowBatch.Recognition(recognizer: $0, keyField: layout.keyField) }
                 while let item = rows.receive() {
                     let result: MappedMessage
                     switch item.message {
@@ -121,6 +128,17 @@ final class FirstPassPipeline: Sendable {
         }
     }
 
+    /// Hands what Prima has (`nil` without a state store) to the mapping threads. Called once:
+    /// by `init`, or by the caller of a pipeline made with `cataloguePending`.
+    func publish(_ published: KnownCatalogue?) {
+        // Rows are printed per export format (the format is part of the print).
+        let config = config, layout = layout
+        let recognised = published.flatMap { onlyRows == nil && !$0.isEmpty ? $0 : nil }
+        recognizers.hand(published == nil ? [:] : Dictionary(uniqueKeysWithValues: [InputFormat.csv, .xml].map { format in
+            (format, UnchangedRowRecognizer(config: config, layout: layout, format: format, published: recognised))
+        }))
+    }
+
     /// The mapped messages in input order; `nil` when the reader and every mapper are done.
     func next(_ pending: inout [Int: MappedMessage], expected: inout Int) -> MappedMessage? {
         while true {
@@ -135,6 +153,7 @@ final class FirstPassPipeline: Sendable {
 
     /// Stops every thread and waits for them (the caller gave up, e.g. the disk is full).
     func cancel() {
+        recognizers.hand([:])
         rows.cancel()
         mapped.cancel()
         threads.wait()
@@ -227,6 +246,31 @@ final class FirstPassPipeline: Sendable {
         }
         let identity = try input.finish()
         _ = send(.finished(sha256: identity.sha256, bytes: identity.bytes))
+    }
+}
+
+/// The recognizers, handed from the thread that loads the catalogue to the mapping threads.
+final class RecognizerHandOver: Sendable {
+    private let recognizers = Mutex<[InputFormat: UnchangedRowRecognizer]?>(nil)
+    private let handed = DispatchGroup()
+
+    init() { handed.enter() }
+
+    /// The first call hands them over; later calls change nothing (a cancelled pipeline hands
+    /// over none, so that no mapping thread waits for ever).
+    func hand(_ recognizers: [InputFormat: UnchangedRowRecognizer]) {
+        let first = self.recognizers.withLock { held in
+            guard held == nil else { return false }
+            held = recognizers
+            return true
+        }
+        if first { handed.leave() }
+    }
+
+    /// Waits until they are handed over (every mapping thread asks once).
+    func wait() -> [InputFormat: UnchangedRowRecognizer] {
+        handed.wait()
+        return recognizers.withLock { $0 ?? [:] }
     }
 }
 

@@ -86,15 +86,18 @@ public struct RunProcessor: Sendable {
     ) throws(RunFailure) -> StagedRun {
         let spoolPath = directory + "/.rows.spool"
         defer { try? FileManager.default.removeItem(atPath: spoolPath) }
-        // What Prima has is loaded first: the mapping threads recognise the rows it came from.
+        // The file is opened, read and hashed while what Prima has loads; the mapping threads
+        // wait for it, to recognise the rows Prima's records came from.
+        let pipeline = FirstPassPipeline(
+            path: inputPath, name: sourceName, config: config, layout: InputLayout(config: config), cataloguePending: true)
         let view: StateView?
         do {
             view = try state.map { store in try StateView(store: store, pipeline: config.name) }
         } catch {
+            pipeline.cancel()
             throw Self.failure(error)
         }
-        let pipeline = FirstPassPipeline(
-            path: inputPath, name: sourceName, config: config, layout: InputLayout(config: config), published: view?.catalogue)
+        pipeline.publish(view?.catalogue)
         let firstPass: FirstPassResult
         do {
             firstPass = try spool(from: pipeline, spoolPath: spoolPath, control: control)
