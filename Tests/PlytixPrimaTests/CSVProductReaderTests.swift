@@ -850,7 +850,14 @@ enum MiniExport {
         let recognised = Self.rows(try Self.batched(Self.export, encoding: .utf8, recognizer: recognizer))
         #expect(recognised.map(\.publishedAsStyle) == [false, nil, nil, nil, nil, true], "A-1 as published, G-7 as a style")
         #expect(recognised.map(\.sourcePrint) == printed.map(\.sourcePrint))
-        for (index, row) in recognised.enumerated() {
+        // Every row's SKU was found where pass 2 will read it.
+        #expect(printed.allSatisfy { $0.catalogueSlot == nil })
+        for row in recognised {
+            let key = SKUFingerprint(row.values[DefaultLayout.layout.keyField] ?? "")
+            #expect(row.catalogueSlot == catalogue.slot(of: key) && catalogue.slot(of: key) >= 0)
+        }
+        for (index, var row) in recognised.enumerated() {
+            row.catalogueSlot = nil
             guard row.publishedAsStyle != nil else {
                 #expect(row == printed[index], "a changed row is read in full")
                 continue

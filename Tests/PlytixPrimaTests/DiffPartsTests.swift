@@ -61,6 +61,31 @@ import PlytixPrimaTestSupport
         }
     }
 
+    /// Pass 1 finds each SKU's slot, pass 2 reads the entry there; a slot that does not hold the
+    /// SKU (another catalogue's, or out of range) is never trusted.
+    @Test func entriesAreReadAtTheSlotFoundEarlier() {
+        var catalogue = KnownCatalogue()
+        let skus = (0..<300).map { "S-\($0)" }
+        for (index, sku) in skus.enumerated() {
+            catalogue.insert(sku: sku, hash: RecordHash(line: [UInt8(index & 0xFF)]), modified: Int64(index) * 60, active: true)
+        }
+        catalogue.finishLoading()
+        let keys = skus.map { SKUFingerprint($0) }
+        let slots = keys.map { catalogue.slot(of: $0) }
+        #expect(Set(slots).count == skus.count && slots.allSatisfy { $0 >= 0 && $0 < 300 })
+        for (index, key) in keys.enumerated() {
+            let modified = Int64(index) * 60
+            #expect(catalogue.entry(for: key, slot: slots[index])?.modified == modified)
+            #expect(catalogue.entry(for: key, slot: nil)?.modified == modified, "not looked up: searched")
+            #expect(catalogue.entry(for: key, slot: slots[(index + 1) % 300])?.modified == modified, "another SKU's slot")
+            #expect(catalogue.entry(for: key, slot: 300 + Int32(index))?.modified == modified, "out of range")
+        }
+        let missing = SKUFingerprint("S-300")
+        #expect(catalogue.slot(of: missing) == -1)
+        #expect(catalogue.entry(for: missing, slot: -1) == nil)
+        #expect(catalogue.entry(for: missing, slot: slots[0]) == nil)
+    }
+
     @Test func aDifferentRecordDoesNotMatch() {
         var catalogue = KnownCatalogue()
         catalogue.insert(sku: "A", hash: RecordHash(line: Array("A,1".utf8)), modified: nil, active: true)
@@ -74,6 +99,28 @@ import PlytixPrimaTestSupport
         let hash = RecordHash(line: Array("PX-1,Pillow\r\n".utf8))
         #expect(RecordHash(bytes: hash.bytes) == hash)
         #expect(hash.bytes.count == 16)
+    }
+}
+
+@Suite struct RowSpoolTests {
+    @Test func anAcceptedRowKeepsWhereItsSKUIsInTheCatalogue() throws {
+        let directory = TempDirectory("spool")
+        let path = directory.path + "/rows.spool"
+        let writer = try RowSpoolWriter(path: path)
+        for slot: Int32? in [nil, -1, 0, 41, Int32.max] {
+            var row = AcceptedRow(
+                line: 2, sku: "A-1", encoded: Array("A-1,x\r\n".utf8), hash: RecordHash(line: [1]), actionOffset: nil, modified: nil,
+                itemTypeOffset: nil, columns: ColumnFingerprints(bytes: []))
+            row.catalogueSlot = slot
+            try writer.appendAccepted(row)
+        }
+        try writer.flush()
+        let reader = try RowSpoolReader(path: path)
+        var slots: [Int32?] = []
+        while let record = try reader.next() {
+            if case .accepted(let row) = record { slots.append(row.catalogueSlot) }
+        }
+        #expect(slots == [nil, -1, 0, 41, Int32.max])
     }
 }
 

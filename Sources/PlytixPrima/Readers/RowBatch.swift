@@ -74,6 +74,7 @@ struct RowBatch: Sendable {
         }
         var print: UInt64?
         var style: Bool?
+        var catalogueSlot: Int32?
         /// Set for the very row Prima's record came from: only what pass 2 reads becomes a string.
         var keptFields: [Bool]?
         if let recognition {
@@ -84,9 +85,12 @@ struct RowBatch: Sendable {
             print = rowPrint
             if recognizer.published != nil, let keyBytes = cell(recognition.keyField),
                let key = decoder.map({ $0.decode(keyBytes) }) ?? String(decoding: keyBytes, as: UTF8.self),
-               let stored = recognizer.publishedPrint(of: SKUFingerprint(TextCleaning.trim(key))) {
-                style = SourcePrint.match(rowPrint, stored: stored.stored, recordHashHigh: stored.hashHigh)
-                if style != nil { keptFields = recognizer.keptFields }
+               let found = recognizer.find(SKUFingerprint(TextCleaning.trim(key))) {
+                catalogueSlot = found.slot
+                if let stored = found.print {
+                    style = SourcePrint.match(rowPrint, stored: stored.stored, recordHashHigh: stored.hashHigh)
+                    if style != nil { keptFields = recognizer.keptFields }
+                }
             }
         }
         var values: [String?] = []
@@ -109,6 +113,7 @@ struct RowBatch: Sendable {
         var row = SourceRow(line: raw.line, values: values, encodingIssues: issues)
         row.sourcePrint = print
         row.publishedAsStyle = style
+        row.catalogueSlot = catalogueSlot
         return row
     }
 }

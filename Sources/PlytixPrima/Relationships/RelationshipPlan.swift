@@ -105,6 +105,11 @@ struct RelationshipPlan {
         graph.namedParents.contains(key) || catalogue?.entry(for: key)?.isParent == true
     }
 
+    /// `isParent(_:)` when the caller already has the key's catalogue entry (`known`).
+    func isParent(_ key: SKUFingerprint, known: KnownCatalogue.Entry?) -> Bool {
+        graph.namedParents.contains(key) || known?.isParent == true
+    }
+
     /// An accepted, non-duplicate row of this run.
     private func isAcceptedHere(_ key: SKUFingerprint) -> Bool {
         guard let entry = index.entry(for: key) else { return false }

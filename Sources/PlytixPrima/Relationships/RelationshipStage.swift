@@ -105,7 +105,7 @@ final class RelationshipStage {
 
     /// Applies the stage to a row that goes on: a parent of variants becomes a style (a kit
     /// stays a kit), and the row is counted.
-    /// `becomesStyle`: `becomesStyle(row)`, which pass 2 asks once per row.
+    /// `becomesStyle`: `becomesStyle(_:known:)`, which pass 2 asks once per row.
     func prepare(_ row: inout AcceptedRow, becomesStyle: Bool) {
         if !row.parent.isEmpty { counts.variants += 1 }
         if !row.components.isEmpty { counts.kits += 1 }
@@ -125,9 +125,9 @@ final class RelationshipStage {
     }
 
     /// Whether the row goes to Prima as a style: a stock item that other products name as
-    /// their parent (a kit stays a kit).
-    func becomesStyle(_ row: AcceptedRow) -> Bool {
-        row.components.isEmpty && !stockCell.isEmpty && plan.isParent(row.key)
+    /// their parent (a kit stays a kit). `known`: the row's entry in the catalogue.
+    func becomesStyle(_ row: AcceptedRow, known: KnownCatalogue.Entry?) -> Bool {
+        row.components.isEmpty && !stockCell.isEmpty && plan.isParent(row.key, known: known)
     }
 
     func placement(of row: AcceptedRow) -> ImportPlacement {

@@ -190,9 +190,11 @@ final class FirstPassPipeline: Sendable {
                 // encoding could only produce what Prima already has, so they are skipped.
                 if let style = row.publishedAsStyle {
                     let (parent, components) = mapper.relationships(of: row, sku: sku)
-                    return .accepted(AcceptedRow(
+                    var accepted = AcceptedRow(
                         unmappedLine: row.line, sku: sku, sourcePrint: print, publishedAsStyle: style, modified: mapper.modified(of: row),
-                        parent: parent, components: components, finance: FinanceValues.read(row, layout: mapper.layout)))
+                        parent: parent, components: components, finance: FinanceValues.read(row, layout: mapper.layout))
+                    accepted.catalogueSlot = row.catalogueSlot
+                    return .accepted(accepted)
                 }
             }
             switch mapper.map(row) {
@@ -207,6 +209,7 @@ final class FirstPassPipeline: Sendable {
                     itemTypeOffset: itemTypeOffset, columns: ColumnFingerprints(values: record.values))
                 accepted.finance = FinanceValues.read(row, layout: mapper.layout)
                 accepted.sourcePrint = print
+                accepted.catalogueSlot = row.catalogueSlot
                 return .accepted(accepted)
             case .rejected(let reasons):
                 return .rejected(reasons, line: row.line, sku: sku, parent: mapper.namedParent(of: row))

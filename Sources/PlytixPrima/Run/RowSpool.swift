@@ -32,6 +32,7 @@ final class RowSpoolWriter {
         }
         file.putInt(Int(bitPattern: UInt(row.sourcePrint)))
         file.putByte(row.publishedAsStyle.map { $0 ? 2 : 1 } ?? 0)
+        file.putInt(row.catalogueSlot.map { Int($0) } ?? Int.min)
         try file.endRecord()
     }
 
@@ -104,6 +105,9 @@ struct AcceptedRow: Sendable {
     /// mapped (`encoded` is empty, `hash` and `columns` unknown), and this says whether that record
     /// went out as a style.
     var publishedAsStyle: Bool?
+    /// Where pass 1 found the SKU in what Prima has (`SourceRow.catalogueSlot`), so that pass 2
+    /// reads its entry without searching; `nil` when it did not look.
+    var catalogueSlot: Int32?
 
     /// A row identical to the one its Prima record was published from: what pass 2 needs of it.
     init(
@@ -171,6 +175,8 @@ final class RowSpoolReader {
             row.sourcePrint = UInt64(UInt(bitPattern: try file.int()))
             let published = try file.byteValue()
             row.publishedAsStyle = published == 0 ? nil : published == 2
+            let slot = try file.int()
+            row.catalogueSlot = slot == Int.min ? nil : Int32(clamping: slot)
             return .accepted(row)
         case 1:
             let count = try file.int()

@@ -244,6 +244,12 @@ public struct RunProcessor: Sendable {
         var byRule: [String: Int] = [:]
         var skippedByStatus: [String: Int] = [:]
         let discontinueStatuses = Set(config.diff.discontinueStatuses.map { $0.lowercased() })
+        // Taken out of `state` once: binding `state` in the loop copied it (and retained each
+        // of its buffers) for every row.
+        let catalogue = state?.catalogue
+        let openRejectSKUs = state?.openRejectSKUs ?? []
+        var openRejectKeys = FingerprintSet()
+        for sku in openRejectSKUs { openRejectKeys.insert(SKUFingerprint(sku)) }
 
         func reject(_ reasons: [RejectReason]) throws(OutputError) {
             var openedRules: Set<RuleCode> = []
@@ -272,10 +278,10 @@ public struct RunProcessor: Sendable {
             counts.discontinued += 1
         }
 
-        /// An accepted row that nothing refuses: stale, unchanged, updated or new.
-        func goesOn(_ row: inout AcceptedRow, becomesStyle: Bool) throws {
+        /// An accepted row that nothing refuses: stale, unchanged, updated or new. `known`: its
+        /// SKU's entry in the catalogue.
+        func goesOn(_ row: inout AcceptedRow, known: KnownCatalogue.Entry?, becomesStyle: Bool) throws {
             relationships.prepare(&row, becomesStyle: becomesStyle)
-            let known = state?.catalogue.entry(for: row.key)
             // Times are compared in whole minutes, the resolution the catalogue keeps.
             if let known, known.active, let modified = row.modified, known.modified != Int64.min, modified / 60 * 60 < known.modified {
                 counts.skipped += 1
@@ -285,7 +291,7 @@ public struct RunProcessor: Sendable {
             }
             counts.accepted += 1
             try finance?.check(row, delta: delta)
-            if let state, !state.openRejectSKUs.isEmpty, state.openRejectSKUs.contains(row.sku) { try delta?.closeRejects(sku: row.sku) }
+            if openRejectKeys.contains(row.key), openRejectSKUs.contains(row.sku) { try delta?.closeRejects(sku: row.sku) }
             let isUnmapped = row.publishedAsStyle != nil
             if let known, known.active, isUnmapped || KnownCatalogue.matches(known, row.hash) {
                 counts.unchanged += 1
@@ -336,14 +342,15 @@ public struct RunProcessor: Sendable {
                     try reject(refusals)
                     continue
                 }
-                let becomesStyle = relationships.becomesStyle(row)
+                let known = catalogue?.entry(for: row.key, slot: row.catalogueSlot)
+                let becomesStyle = relationships.becomesStyle(row, known: known)
                 if let style = row.publishedAsStyle, style != becomesStyle {
                     // Its export row did not change, but its item type does (it gained its first
                     // variant or lost its last): it is mapped in full once this pass is done.
                     remapRows.insert(RowAddress(line: row.line, sku: row.key))
                     continue
                 }
-                try goesOn(&row, becomesStyle: becomesStyle)
+                try goesOn(&row, known: known, becomesStyle: becomesStyle)
             case .rejected(let reasons):
                 let first = reasons[0]
                 try reject(reasons + [duplicate(first.sku, line: first.line)].compactMap { $0 })
@@ -354,7 +361,7 @@ public struct RunProcessor: Sendable {
                 }
                 counts.skipped += 1
                 skippedByStatus[status, default: 0] += 1
-                if discontinueStatuses.contains(status.lowercased()), state?.catalogue.entry(for: sku)?.active == true {
+                if discontinueStatuses.contains(status.lowercased()), catalogue?.entry(for: SKUFingerprint(sku))?.active == true {
                     try discontinue(sku)
                 }
             case .unreadable(let fault):
@@ -366,10 +373,11 @@ public struct RunProcessor: Sendable {
         if !remapRows.isEmpty {
             diff.remappedForItemType = remapRows.count
             try remap(
-                rows: remapRows, inputPath: inputPath, source: source, directory: directory, published: state?.catalogue, control: control
+                rows: remapRows, inputPath: inputPath, source: source, directory: directory, published: catalogue, control: control
             ) { row in
                 var row = row
-                try goesOn(&row, becomesStyle: relationships.becomesStyle(row))
+                let known = catalogue?.entry(for: row.key, slot: row.catalogueSlot)
+                try goesOn(&row, known: known, becomesStyle: relationships.becomesStyle(row, known: known))
             }
         }
         // A full export lists every product: one published earlier and absent now is discontinued.

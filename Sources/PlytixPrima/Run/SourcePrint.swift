@@ -84,11 +84,13 @@ final class UnchangedRowRecognizer: Sendable {
         keptFields = kept
     }
 
-    /// The print Prima's record of `key` was published from, when it kept one. Asked here, on
-    /// the `let`: a caller that took `published` out first copied the catalogue, retaining each
-    /// of its buffers (shared with the mapping threads) for every row.
-    func publishedPrint(of key: SKUFingerprint) -> (stored: UInt64, hashHigh: UInt64)? {
-        published?.publishedPrint(of: key)
+    /// Where `key` is in the catalogue (`KnownCatalogue.slot(of:)`), and the print Prima's record
+    /// of it was published from, when it kept one; `nil` without a catalogue. Asked here, on the
+    /// `let`: a caller that took `published` out first copied the catalogue, retaining each of its
+    /// buffers (shared with the mapping threads) for every row.
+    func find(_ key: SKUFingerprint) -> (slot: Int32, print: (stored: UInt64, hashHigh: UInt64)?)? {
+        guard let slot = published?.slot(of: key) else { return nil }
+        return (slot, published?.publishedPrint(atSlot: slot))
     }
 }
 

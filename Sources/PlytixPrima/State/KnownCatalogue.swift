@@ -133,6 +133,24 @@ struct KnownCatalogue {
 
     func entry(for key: SKUFingerprint) -> Entry? {
         guard let position = position(of: key) else { return nil }
+        return entry(at: position)
+    }
+
+    /// Where `key` is in the catalogue, `-1` when it is not: a mapping thread finds it in pass 1,
+    /// so that pass 2 reads the entry with `entry(for:slot:)` instead of searching again.
+    func slot(of key: SKUFingerprint) -> Int32 { position(of: key).map { Int32($0) } ?? -1 }
+
+    /// The entry of `key`, read at `slot` when that is where `slot(of:)` found it (`nil`: it was
+    /// not looked up, so it is searched for).
+    func entry(for key: SKUFingerprint, slot: Int32?) -> Entry? {
+        guard let slot else { return entry(for: key) }
+        guard slot >= 0 else { return nil }
+        // A slot from another catalogue, or a stale one, is never trusted: the key must match.
+        guard Int(slot) < slots.count, slots[Int(slot)].key == key else { return entry(for: key) }
+        return entry(at: Int(slot))
+    }
+
+    private func entry(at position: Int) -> Entry {
         let slot = slots[position]
         return Entry(
             hash: RecordHash(high: slot.hash, low: 0),
@@ -141,9 +159,10 @@ struct KnownCatalogue {
     }
 
     /// The stored print of an active record, when it has one: there is something to match.
-    func publishedPrint(of key: SKUFingerprint) -> (stored: UInt64, hashHigh: UInt64)? {
-        guard let position = position(of: key) else { return nil }
-        let slot = slots[position]
+    /// `slot`: as `slot(of:)` returned it.
+    func publishedPrint(atSlot position: Int32) -> (stored: UInt64, hashHigh: UInt64)? {
+        guard position >= 0 else { return nil }
+        let slot = slots[Int(position)]
         guard slot.active, slot.sourcePrint != 0 else { return nil }
         return (slot.sourcePrint, slot.hash)
     }
