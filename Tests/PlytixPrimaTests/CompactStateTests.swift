@@ -17,6 +17,17 @@ import PlytixPrimaTestSupport
         #expect(before.changedColumns(comparedTo: ColumnFingerprints(values: ["A", "PX-1", "Pillow"])) == [3])
     }
 
+    /// The stored form: stores keep these bytes, so they must never change from one build to the next.
+    @Test func fingerprintsAreBigEndianCRC32sOfEachValuesUTF8() {
+        let values = ["A", "", "The quick brown fox jumps over the lazy dog", "Café — 20 × 30 cm"]
+        let expected: [UInt32] = [0xD3D9_9E8B, 0, 0x414F_A339, 0x957D_62D4]
+        let bytes = expected.flatMap { crc in [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: crc >> $0) } }
+        #expect(ColumnFingerprints(values: values).bytes == bytes)
+        // A value made from a slice of a longer string reads the same.
+        let sliced = values.map { String(("<" + $0 + ">").dropFirst().dropLast()) }
+        #expect(ColumnFingerprints(values: sliced).bytes == bytes)
+    }
+
     /// A delta written before `v4-compact-lines` (a crash between publish and commit, then an
     /// upgrade) carries whole lines in `U` records; they are still read and applied.
     @Test func aDeltaWithImportLinesIsStillRead() throws {

@@ -9,14 +9,23 @@ struct ColumnFingerprints: Equatable, Sendable {
     /// Big-endian CRC-32s, 4 bytes per column in output order: the stored form.
     let bytes: [UInt8]
 
-    init(values: some Sequence<String>) {
+    /// Once per accepted row: one allocation, and no copy of a value (a native string's UTF-8
+    /// is read where it lies).
+    init(values: some Collection<String>) {
         var bytes: [UInt8] = []
-        for var value in values {
-            let crc = value.withUTF8 { utf8 in UInt32(crc32(0, utf8.baseAddress, UInt32(utf8.count))) }
-            bytes.append(contentsOf: [UInt8(crc >> 24), UInt8(truncatingIfNeeded: crc >> 16), UInt8(truncatingIfNeeded: crc >> 8), UInt8(truncatingIfNeeded: crc)])
+        bytes.reserveCapacity(values.count * 4)
+        for value in values {
+            let crc = value.utf8.withContiguousStorageIfAvailable(Self.crc) ?? Self.crc(Array(value.utf8))
+            for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: crc >> UInt32(shift))) }
         }
         self.bytes = bytes
     }
+
+    private static func crc(_ utf8: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        UInt32(crc32(0, utf8.baseAddress, UInt32(utf8.count)))
+    }
+
+    private static func crc(_ utf8: [UInt8]) -> UInt32 { utf8.withUnsafeBufferPointer(crc) }
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
