@@ -82,3 +82,91 @@ import Testing
         #expect(handOver.wait()[.csv] === recognizer)
     }
 }
+
+/// Pass 2 reads the spool back on a thread of its own, looking up each row's SKU on the way.
+@Suite struct SpoolPrefetchTests {
+    static func accepted(_ sku: String, line: Int, slot: Int32? = nil) -> AcceptedRow {
+        var row = AcceptedRow(
+            line: line, sku: sku, encoded: Array("\(sku),x\r\n".utf8), hash: RecordHash(line: Array(sku.utf8)), actionOffset: nil,
+            modified: nil, itemTypeOffset: nil, columns: ColumnFingerprints(bytes: []))
+        row.catalogueSlot = slot
+        return row
+    }
+
+    static func drain(_ prefetch: SpoolPrefetch) throws -> [SpoolPrefetch.Row] {
+        var rows: [SpoolPrefetch.Row] = []
+        while let batch = try prefetch.nextBatch() { rows += batch }
+        return rows
+    }
+
+    static func line(_ row: SpoolPrefetch.Row) -> Int {
+        switch row.record {
+        case .accepted(let accepted): accepted.line
+        case .rejected(let reasons): reasons[0].line
+        case .skipped(let line, _, _): line
+        case .unreadable(let fault): fault.line
+        }
+    }
+
+    @Test func rowsComeBackInOrderWithWhatTheCatalogueAndTheIndexSay() throws {
+        let directory = TempDirectory("prefetch")
+        let path = directory.path + "/rows.spool"
+        var catalogue = KnownCatalogue()
+        catalogue.insert(sku: "KNOWN", hash: RecordHash(line: [1]), modified: 120, active: true)
+        catalogue.insert(sku: "GONE", hash: RecordHash(line: [2]), modified: nil, active: false)
+        catalogue.finishLoading()
+        var index = SKUIndex()
+        for (sku, line) in [("KNOWN", 2), ("NEW", 3), ("TWICE", 4), ("TWICE", 5), ("GONE", 6), ("BAD", 7)] { index.record(sku, line: line) }
+        // Enough rows for many batches, so the reader waits for the consumer on the way.
+        let filler = (0..<3000).map { "F-\($0)" }
+        for (offset, sku) in filler.enumerated() { index.record(sku, line: 100 + offset) }
+
+        let writer = try RowSpoolWriter(path: path)
+        try writer.appendAccepted(Self.accepted("KNOWN", line: 2, slot: catalogue.slot(of: SKUFingerprint("KNOWN"))))
+        try writer.appendAccepted(Self.accepted("NEW", line: 3, slot: -1))
+        try writer.appendAccepted(Self.accepted("TWICE", line: 4))
+        try writer.appendRejected([RejectReason(line: 5, sku: "TWICE", field: "Label", value: "", rule: .required, reason: "empty")])
+        try writer.appendSkipped(line: 6, sku: "GONE", status: "Archived")
+        try writer.appendUnreadable(RowFault(line: 7, sku: "BAD", rule: .required, reason: "broken"))
+        for (offset, sku) in filler.enumerated() { try writer.appendAccepted(Self.accepted(sku, line: 100 + offset)) }
+        try writer.flush()
+
+        let rows = try Self.drain(SpoolPrefetch(path: path, catalogue: catalogue, index: index))
+        #expect(rows.map(Self.line) == [2, 3, 4, 5, 6, 7] + (0..<3000).map { 100 + $0 })
+        #expect(rows[0].known?.modified == 120 && rows[0].known?.active == true)
+        #expect(rows[1].known == nil, "not in the catalogue")
+        #expect(rows[4].known?.active == false, "a skipped row's record is looked up by its SKU")
+        #expect(rows[2].duplicate?.count == 2 && rows[3].duplicate?.count == 2 && rows[2].duplicate?.firstLine == 4)
+        #expect([0, 1, 4, 5].allSatisfy { rows[$0].duplicate == nil })
+        #expect(rows.dropFirst(6).allSatisfy { $0.known == nil && $0.duplicate == nil })
+    }
+
+    @Test func aCorruptSpoolIsReportedAfterTheRowsBeforeIt() throws {
+        let directory = TempDirectory("prefetch")
+        let path = directory.path + "/rows.spool"
+        let writer = try RowSpoolWriter(path: path)
+        try writer.appendAccepted(Self.accepted("A", line: 2))
+        try writer.flush()
+        let bytes = try #require(FileManager.default.contents(atPath: path))
+        // A record of an unknown kind after the good one.
+        FileManager.default.createFile(atPath: path, contents: bytes + [9])
+        let prefetch = SpoolPrefetch(path: path, catalogue: nil, index: SKUIndex())
+        #expect(try prefetch.nextBatch()?.count == 1)
+        #expect(throws: OutputError.self) { _ = try prefetch.nextBatch() }
+        prefetch.stop()
+    }
+
+    /// Pass 2 gave up (cancelled, or a write failed): the reading thread stops though the
+    /// hand-over is full, and nothing waits for ever.
+    @Test func stoppingEarlyEndsTheReadingThread() throws {
+        let directory = TempDirectory("prefetch")
+        let path = directory.path + "/rows.spool"
+        let writer = try RowSpoolWriter(path: path)
+        for line in 0..<20_000 { try writer.appendAccepted(Self.accepted("S-\(line)", line: line)) }
+        try writer.flush()
+        let prefetch = SpoolPrefetch(path: path, catalogue: nil, index: SKUIndex())
+        #expect(try prefetch.nextBatch()?.count == SpoolPrefetch.batchSize)
+        prefetch.stop()
+        #expect(try prefetch.nextBatch() == nil)
+    }
+}

@@ -200,7 +200,7 @@ final class RowSpoolReader {
 }
 
 /// A spooled row as the barrier stages see it.
-enum SpoolRecord {
+enum SpoolRecord: Sendable {
     case accepted(AcceptedRow)
     case rejected([RejectReason])
     case skipped(line: Int, sku: String, status: String)

@@ -212,6 +212,13 @@ public struct RunProcessor: Sendable {
         _ firstPass: FirstPassResult, source: SourceInfo, inputPath: String, runID: String, startedAt: Date, directory: String,
         spoolPath: String, control: RunControl, state: StateView?, deltaPath: String?, preparesCommit: Bool
     ) throws -> StagedRun? {
+        // Taken out of `state` once: binding `state` in the loop copied it (and retained each
+        // of its buffers) for every row.
+        let catalogue = state?.catalogue
+        // The spool is read back, and its SKUs looked up, on another core from here on (while
+        // the relationship plan is made, then ahead of the writes).
+        let spool = SpoolPrefetch(path: spoolPath, catalogue: catalogue, index: firstPass.index)
+        defer { spool.stop() }
         let layout = InputLayout(config: config)
         let keyColumn = config.columns[config.keyColumnIndex].header
         let keyField = firstPass.format == .xml ? layout.fields[layout.keyField].xml : layout.fields[layout.keyField].csv
@@ -224,7 +231,7 @@ public struct RunProcessor: Sendable {
         let relationships = RelationshipStage(
             config: config, format: firstPass.format, layout: layout,
             plan: RelationshipPlan(
-                index: firstPass.index, graph: firstPass.graph, catalogue: state?.catalogue, publishedKits: try state?.publishedKits() ?? [:],
+                index: firstPass.index, graph: firstPass.graph, catalogue: catalogue, publishedKits: try state?.publishedKits() ?? [:],
                 fullExport: config.diff.mode == .full && state != nil, settings: config.relationships),
             encoder: sequence.encoder)
         let rejects = try RejectWriter(path: directory + "/rejects.csv", sourceFile: source.name)
@@ -244,9 +251,6 @@ public struct RunProcessor: Sendable {
         var byRule: [String: Int] = [:]
         var skippedByStatus: [String: Int] = [:]
         let discontinueStatuses = Set(config.diff.discontinueStatuses.map { $0.lowercased() })
-        // Taken out of `state` once: binding `state` in the loop copied it (and retained each
-        // of its buffers) for every row.
-        let catalogue = state?.catalogue
         let openRejectSKUs = state?.openRejectSKUs ?? []
         var openRejectKeys = FingerprintSet()
         for sku in openRejectSKUs { openRejectKeys.insert(SKUFingerprint(sku)) }
@@ -262,8 +266,9 @@ public struct RunProcessor: Sendable {
             }
             counts.rejected += 1
         }
-        func duplicate(_ sku: String, line: Int, key: SKUFingerprint? = nil) -> RejectReason? {
-            guard let entry = firstPass.index.entry(for: key ?? SKUFingerprint(sku)), entry.count > 1 else { return nil }
+        /// `entry`: the SKU's index entry when it occurs more than once (`SpoolPrefetch.Row.duplicate`).
+        func duplicate(_ sku: String, line: Int, entry: SKUIndex.Entry?) -> RejectReason? {
+            guard let entry else { return nil }
             return RejectReason(
                 line: line, sku: sku, field: keyField, value: sku, rule: .duplicateSKU,
                 reason: "SKU \(quoted(sku)) occurs \(entry.count) times in this export (first on line \(entry.firstLine)); it is unclear which row is right, so every occurrence is held back.",
@@ -327,47 +332,48 @@ public struct RunProcessor: Sendable {
         }
 
         var remapRows: Set<RowAddress> = []
-        let spool = try RowSpoolReader(path: spoolPath)
-        while let entry = try spool.next() {
-            if counts.read % 4096 == 0 && control.isCancelled { return nil }
-            counts.read += 1
-            switch entry {
-            case .accepted(var row):
-                if let duplicate = duplicate(row.sku, line: row.line, key: row.key) {
-                    try reject([duplicate])
-                    continue
+        while let batch = try spool.nextBatch() {
+            for prefetched in batch {
+                if counts.read % 4096 == 0 && control.isCancelled { return nil }
+                counts.read += 1
+                switch prefetched.record {
+                case .accepted(var row):
+                    if let duplicate = duplicate(row.sku, line: row.line, entry: prefetched.duplicate) {
+                        try reject([duplicate])
+                        continue
+                    }
+                    let refusals = relationships.refusals(of: row)
+                    guard refusals.isEmpty else {
+                        try reject(refusals)
+                        continue
+                    }
+                    let known = prefetched.known
+                    let becomesStyle = relationships.becomesStyle(row, known: known)
+                    if let style = row.publishedAsStyle, style != becomesStyle {
+                        // Its export row did not change, but its item type does (it gained its first
+                        // variant or lost its last): it is mapped in full once this pass is done.
+                        remapRows.insert(RowAddress(line: row.line, sku: row.key))
+                        continue
+                    }
+                    try goesOn(&row, known: known, becomesStyle: becomesStyle)
+                case .rejected(let reasons):
+                    let first = reasons[0]
+                    try reject(reasons + [duplicate(first.sku, line: first.line, entry: prefetched.duplicate)].compactMap { $0 })
+                case .skipped(let line, let sku, let status):
+                    if let duplicate = duplicate(sku, line: line, entry: prefetched.duplicate) {
+                        try reject([duplicate])
+                        continue
+                    }
+                    counts.skipped += 1
+                    skippedByStatus[status, default: 0] += 1
+                    if discontinueStatuses.contains(status.lowercased()), prefetched.known?.active == true {
+                        try discontinue(sku)
+                    }
+                case .unreadable(let fault):
+                    try reject([RejectReason(
+                        line: fault.line, sku: fault.sku, field: fault.field, value: fault.value, rule: fault.rule, reason: fault.reason)]
+                        + [duplicate(fault.sku, line: fault.line, entry: prefetched.duplicate)].compactMap { $0 })
                 }
-                let refusals = relationships.refusals(of: row)
-                guard refusals.isEmpty else {
-                    try reject(refusals)
-                    continue
-                }
-                let known = catalogue?.entry(for: row.key, slot: row.catalogueSlot)
-                let becomesStyle = relationships.becomesStyle(row, known: known)
-                if let style = row.publishedAsStyle, style != becomesStyle {
-                    // Its export row did not change, but its item type does (it gained its first
-                    // variant or lost its last): it is mapped in full once this pass is done.
-                    remapRows.insert(RowAddress(line: row.line, sku: row.key))
-                    continue
-                }
-                try goesOn(&row, known: known, becomesStyle: becomesStyle)
-            case .rejected(let reasons):
-                let first = reasons[0]
-                try reject(reasons + [duplicate(first.sku, line: first.line)].compactMap { $0 })
-            case .skipped(let line, let sku, let status):
-                if let duplicate = duplicate(sku, line: line) {
-                    try reject([duplicate])
-                    continue
-                }
-                counts.skipped += 1
-                skippedByStatus[status, default: 0] += 1
-                if discontinueStatuses.contains(status.lowercased()), catalogue?.entry(for: SKUFingerprint(sku))?.active == true {
-                    try discontinue(sku)
-                }
-            case .unreadable(let fault):
-                try reject([RejectReason(
-                    line: fault.line, sku: fault.sku, field: fault.field, value: fault.value, rule: fault.rule, reason: fault.reason)]
-                    + [duplicate(fault.sku, line: fault.line)].compactMap { $0 })
             }
         }
         if !remapRows.isEmpty {
