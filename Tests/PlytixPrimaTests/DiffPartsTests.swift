@@ -80,6 +80,7 @@ import PlytixPrimaTestSupport
             #expect(catalogue.entry(for: key, slot: slots[(index + 1) % 300])?.modified == modified, "another SKU's slot")
             #expect(catalogue.entry(for: key, slot: 300 + Int32(index))?.modified == modified, "out of range")
         }
+        #expect(catalogue.entry(for: keys[0], slot: -1)?.modified == 0, "a slot is a hint: -1 is checked by a search")
         let missing = SKUFingerprint("S-300")
         #expect(catalogue.slot(of: missing) == -1)
         #expect(catalogue.entry(for: missing, slot: -1) == nil)

@@ -29,16 +29,38 @@ import Testing
             path: path, name: "export.csv", config: DefaultLayout.config, layout: DefaultLayout.layout, cataloguePending: true, workers: 2)
     }
 
-    @Test func rowsWaitForTheCatalogueAndArePrintedAgainstIt() {
+    @Test(.timeLimit(.minutes(1)))
+    func rowsWaitForTheCatalogueAndAreRecognisedAgainstIt() {
         let directory = TempDirectory("first-pass")
-        let pipeline = Self.pending(Self.exportFile(directory, rows: 1000))
+        let path = Self.exportFile(directory, rows: 1000)
+        let first = Self.pending(path)
         // The reader is already reading; the mapping threads start once the catalogue arrives.
         Thread.sleep(forTimeInterval: 0.05)
-        pipeline.publish(KnownCatalogue())
-        let rows = Self.drain(pipeline)
+        first.publish(KnownCatalogue())
+        let rows = Self.drain(first)
         #expect(rows.map(\.sku) == (0..<1000).map { "P-\($0)" })
         // With a state store every row is printed, so that the next run can recognise it.
-        #expect(rows.allSatisfy { $0.sourcePrint != 0 })
+        #expect(rows.allSatisfy { $0.sourcePrint != 0 && $0.publishedAsStyle == nil })
+
+        // Prima has P-7 as published from this very row: the catalogue handed over late is the
+        // one the mapping threads recognise it against.
+        let hash = RecordHash(line: Array("P-7 as published".utf8))
+        var catalogue = KnownCatalogue()
+        catalogue.insert(
+            key: SKUFingerprint("P-7"), hashHigh: hash.high, modified: nil, active: true, parent: nil,
+            sourcePrint: SourcePrint.stored(rows[7].sourcePrint, style: false, recordHash: hash))
+        catalogue.insert(key: SKUFingerprint("P-8"), hashHigh: hash.high, modified: nil, active: true, parent: nil, sourcePrint: 0)
+        catalogue.finishLoading()
+        let second = Self.pending(path)
+        Thread.sleep(forTimeInterval: 0.05)
+        second.publish(catalogue)
+        let again = Self.drain(second)
+        #expect(again.map(\.sku) == rows.map(\.sku))
+        #expect(again.indices.filter { again[$0].publishedAsStyle != nil } == [7])
+        #expect(again[7].publishedAsStyle == false)
+        #expect(again[7].catalogueSlot == catalogue.slot(of: SKUFingerprint("P-7")))
+        #expect(again[8].catalogueSlot == catalogue.slot(of: SKUFingerprint("P-8")), "found, though it has no print to match")
+        #expect(again[9].catalogueSlot == -1)
     }
 
     @Test func withoutAStateStoreNoRowIsPrinted() {
@@ -52,7 +74,8 @@ import Testing
 
     /// The state store failed to load: the run gives up before any catalogue is handed over, and
     /// the mapping threads waiting for one must still end.
-    @Test func aPipelineStillWaitingForItsCatalogueCanBeCancelled() {
+    @Test(.timeLimit(.minutes(1)))
+    func aPipelineStillWaitingForItsCatalogueCanBeCancelled() {
         let directory = TempDirectory("first-pass")
         let pipeline = Self.pending(Self.exportFile(directory, rows: 20_000))
         pipeline.cancel()
@@ -158,7 +181,8 @@ import Testing
 
     /// Pass 2 gave up (cancelled, or a write failed): the reading thread stops though the
     /// hand-over is full, and nothing waits for ever.
-    @Test func stoppingEarlyEndsTheReadingThread() throws {
+    @Test(.timeLimit(.minutes(1)))
+    func stoppingEarlyEndsTheReadingThread() throws {
         let directory = TempDirectory("prefetch")
         let path = directory.path + "/rows.spool"
         let writer = try RowSpoolWriter(path: path)
@@ -168,5 +192,28 @@ import Testing
         #expect(try prefetch.nextBatch()?.count == SpoolPrefetch.batchSize)
         prefetch.stop()
         #expect(try prefetch.nextBatch() == nil)
+        prefetch.stop()  // and again: returns at once
+    }
+}
+
+/// A run whose state store cannot give what Prima has: the export, already being read while
+/// the catalogue loaded, is let go of, nothing waits for ever, and the file stays for the next run.
+@Suite struct CatalogueLoadFailureTests {
+    @Test(.timeLimit(.minutes(1)))
+    func aStoreThatCannotBeReadFailsTheRunAndKeepsTheExport() throws {
+        let root = TempRoot("catalogue-failure")
+        root.drop("one.csv", SourcePrintTests.export(SourcePrintTests.skus(5)).bytes)
+        #expect(try root.runOnce().exitCode == ExitStatus.success)
+        try SourcePrintTests.execute(root, "ALTER TABLE published_item RENAME TO published_item_elsewhere")
+        root.drop("two.csv", SourcePrintTests.export(SourcePrintTests.skus(5000)).bytes)
+        let result = try root.runOnce()
+        #expect(result.exitCode == ExitStatus.failure)
+        guard case .failed(let message) = try #require(result.outcomes.first).result else {
+            Issue.record("expected a failed run, got \(result.outcomes)")
+            return
+        }
+        #expect("\(message)".contains("published_item"))
+        #expect(root.directory.exists("inbox/two.csv"))
+        #expect(root.runs().count == 1)
     }
 }

@@ -61,8 +61,9 @@ final class FirstPassPipeline: Sendable {
     /// unmapped (`AcceptedRow.publishedAsStyle`). `onlyRows`: map just these rows (the others
     /// are dropped), every one in full.
     ///
-    /// `cataloguePending`: the state store is still loading what Prima has. The file is opened,
-    /// read and hashed meanwhile; the mapping threads wait until the caller calls `publish(_:)`.
+    /// `cataloguePending`: the state store is still loading what Prima has (`published` must then
+    /// be `nil`). The file is opened, read and hashed meanwhile; the mapping threads wait until
+    /// the caller calls `publish(_:)`, so such a pipeline must end with `publish` or `cancel()`.
     init(
         path: String, name: String, config: PipelineConfig, layout: InputLayout, published: KnownCatalogue? = nil,
         cataloguePending: Bool = false, onlyRows: Set<RowAddress>? = nil,
@@ -71,6 +72,7 @@ final class FirstPassPipeline: Sendable {
         self.config = config
         self.layout = layout
         self.onlyRows = onlyRows
+        precondition(!cataloguePending || published == nil, "a pending catalogue is handed over by publish(_:)")
         let rows = self.rows, mapped = self.mapped, recognizers = self.recognizers
         if !cataloguePending { publish(published) }
         start("reader") {

@@ -26,15 +26,17 @@ final class SpoolPrefetch: Sendable {
 
     static let batchSize = 256
     private let channel = BatchChannel<Message>(capacity: 8)
-    private let finished = DispatchSemaphore(value: 0)
+    /// Left when the thread ends; a group, so that every later wait returns at once.
+    private let finished = DispatchGroup()
 
     /// Starts reading `path`, a complete spool.
     init(path: String, catalogue: KnownCatalogue?, index: SKUIndex) {
         let channel = self.channel, finished = self.finished
+        finished.enter()
         let thread = Thread {
             defer {
                 channel.close()
-                finished.signal()
+                finished.leave()
             }
             let spool: RowSpoolReader
             do throws(OutputError) {
@@ -81,7 +83,7 @@ final class SpoolPrefetch: Sendable {
         }
     }
 
-    /// Stops the thread if it is still reading (the caller gave up) and waits for it. Call once.
+    /// Stops the thread if it is still reading (the caller gave up) and waits for it.
     func stop() {
         channel.cancel()
         finished.wait()

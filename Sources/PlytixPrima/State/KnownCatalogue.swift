@@ -140,13 +140,12 @@ struct KnownCatalogue {
     /// so that pass 2 reads the entry with `entry(for:slot:)` instead of searching again.
     func slot(of key: SKUFingerprint) -> Int32 { position(of: key).map { Int32($0) } ?? -1 }
 
-    /// The entry of `key`, read at `slot` when that is where `slot(of:)` found it (`nil`: it was
-    /// not looked up, so it is searched for).
+    /// The entry of `key`, read at `slot` when that is where `slot(of:)` found it. A slot is only
+    /// a hint: one that does not hold the key (another catalogue's, a stale one), `-1` (not
+    /// found) and `nil` (not looked up) are all answered by a search, so a SKU that pass 1
+    /// normalised differently from pass 2 is still found.
     func entry(for key: SKUFingerprint, slot: Int32?) -> Entry? {
-        guard let slot else { return entry(for: key) }
-        guard slot >= 0 else { return nil }
-        // A slot from another catalogue, or a stale one, is never trusted: the key must match.
-        guard Int(slot) < slots.count, slots[Int(slot)].key == key else { return entry(for: key) }
+        guard let slot, slot >= 0, Int(slot) < slots.count, slots[Int(slot)].key == key else { return entry(for: key) }
         return entry(at: Int(slot))
     }
 
