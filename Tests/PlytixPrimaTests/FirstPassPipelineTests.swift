@@ -217,3 +217,43 @@ import Testing
         #expect(root.runs().count == 1)
     }
 }
+
+/// A run stopped (graceful shutdown past its grace period) while its barrier pass writes: the
+/// pass stops within a few thousand rows, its spool-reading thread with it, and nothing is
+/// staged as done.
+@Suite struct BarrierPassCancellationTests {
+    @Test(.timeLimit(.minutes(2)))
+    func aRunCancelledInItsBarrierPassStops() throws {
+        let directory = TempDirectory("cancel-barrier")
+        // Large enough that the pass lasts long after the first file, however busy the machine.
+        let export = directory.write("export.csv", MiniExport.csv((0..<80_000).map { MiniExport.row("P-\($0)") }))
+        let staging = directory.path + "/staging"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        var config = DefaultLayout.config
+        config.output.rowsPerChunk = 100
+        let control = RunControl()
+        // The first import file closes after 100 rows of the barrier pass: cancel then.
+        let watching = DispatchSemaphore(value: 0)
+        let watcher = Thread {
+            let firstChunk = staging + "/" + ChunkWriter.fileName(prefix: "items", number: 1)
+            while !FileManager.default.fileExists(atPath: firstChunk) && !control.isCancelled { usleep(200) }
+            control.cancel()
+            watching.signal()
+        }
+        watcher.start()
+        defer { control.cancel() }
+        do {
+            let staged = try RunProcessor(config: config).stage(
+                inputPath: export, sourceName: "export.csv", startedAt: Date(), into: staging, control: control)
+            Issue.record("the run was not stopped: \(staged.counts)")
+        } catch .cancelled {
+            // Stopped where the barrier pass next looks (every 4,096 rows), far before the end.
+            let written = try FileManager.default.contentsOfDirectory(atPath: staging).filter { $0.hasPrefix("items-") }
+            #expect(!written.isEmpty && written.count < 800, "\(written.count) of 800 import files")
+            #expect(!FileManager.default.fileExists(atPath: staging + "/manifest.json"))
+        } catch {
+            Issue.record("expected a cancelled run, got \(error)")
+        }
+        watching.wait()
+    }
+}
