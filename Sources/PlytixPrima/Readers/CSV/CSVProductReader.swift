@@ -146,7 +146,12 @@ public final class CSVProductReader {
     /// Copies the record's cells into `batch`, in `InputLayout.fields` order.
     private func appendRow(line: Int, to batch: inout RowBatch) {
         batch.entries.append(.row(RawRow(line: line, firstSpan: batch.spans.count)))
-        for cell in cellIndex { batch.appendCell(cell.map(records.unescapedCellBytes)) }
+        // Called directly: `cell.map(records.unescapedCellBytes)` made a closure, and retained
+        // and released the record reader, for every cell of every row.
+        let records = records
+        for cell in cellIndex {
+            if let cell { batch.appendCell(records.unescapedCellBytes(cell)) } else { batch.appendCell(nil) }
+        }
     }
 
     private func skuIfReadable() -> String {
