@@ -162,6 +162,13 @@ import Testing
         #expect(rows[2].duplicate?.count == 2 && rows[3].duplicate?.count == 2 && rows[2].duplicate?.firstLine == 4)
         #expect([0, 1, 4, 5].allSatisfy { rows[$0].duplicate == nil })
         #expect(rows.dropFirst(6).allSatisfy { $0.known == nil && $0.duplicate == nil })
+
+        // One at a time (as pass 2 takes them): the same rows in the same order, across batches.
+        var oneByOne = SpoolPrefetch(path: path, catalogue: catalogue, index: index).rows()
+        var lines: [Int] = []
+        while let row = try oneByOne.next() { lines.append(Self.line(row)) }
+        #expect(lines == rows.map(Self.line))
+        #expect(try oneByOne.next() == nil)
     }
 
     @Test func aCorruptSpoolIsReportedAfterTheRowsBeforeIt() throws {

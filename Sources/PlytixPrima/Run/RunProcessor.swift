@@ -332,48 +332,48 @@ public struct RunProcessor: Sendable {
         }
 
         var remapRows: Set<RowAddress> = []
-        while let batch = try spool.nextBatch() {
-            for prefetched in batch {
-                if counts.read % 4096 == 0 && control.isCancelled { return nil }
-                counts.read += 1
-                switch prefetched.record {
-                case .accepted(var row):
-                    if let duplicate = duplicate(row.sku, line: row.line, entry: prefetched.duplicate) {
-                        try reject([duplicate])
-                        continue
-                    }
-                    let refusals = relationships.refusals(of: row)
-                    guard refusals.isEmpty else {
-                        try reject(refusals)
-                        continue
-                    }
-                    let known = prefetched.known
-                    let becomesStyle = relationships.becomesStyle(row, known: known)
-                    if let style = row.publishedAsStyle, style != becomesStyle {
-                        // Its export row did not change, but its item type does (it gained its first
-                        // variant or lost its last): it is mapped in full once this pass is done.
-                        remapRows.insert(RowAddress(line: row.line, sku: row.key))
-                        continue
-                    }
-                    try goesOn(&row, known: known, becomesStyle: becomesStyle)
-                case .rejected(let reasons):
-                    let first = reasons[0]
-                    try reject(reasons + [duplicate(first.sku, line: first.line, entry: prefetched.duplicate)].compactMap { $0 })
-                case .skipped(let line, let sku, let status):
-                    if let duplicate = duplicate(sku, line: line, entry: prefetched.duplicate) {
-                        try reject([duplicate])
-                        continue
-                    }
-                    counts.skipped += 1
-                    skippedByStatus[status, default: 0] += 1
-                    if discontinueStatuses.contains(status.lowercased()), prefetched.known?.active == true {
-                        try discontinue(sku)
-                    }
-                case .unreadable(let fault):
-                    try reject([RejectReason(
-                        line: fault.line, sku: fault.sku, field: fault.field, value: fault.value, rule: fault.rule, reason: fault.reason)]
-                        + [duplicate(fault.sku, line: fault.line, entry: prefetched.duplicate)].compactMap { $0 })
+        var rows = spool.rows()
+        while let prefetched = try rows.next() {
+            if counts.read % 4096 == 0 && control.isCancelled { return nil }
+            counts.read += 1
+            let duplicateEntry = prefetched.duplicate, known = prefetched.known
+            // Consumed, so the row moves into the case below instead of being copied.
+            switch (consume prefetched).record {
+            case .accepted(var row):
+                if let duplicate = duplicate(row.sku, line: row.line, entry: duplicateEntry) {
+                    try reject([duplicate])
+                    continue
                 }
+                let refusals = relationships.refusals(of: row)
+                guard refusals.isEmpty else {
+                    try reject(refusals)
+                    continue
+                }
+                let becomesStyle = relationships.becomesStyle(row, known: known)
+                if let style = row.publishedAsStyle, style != becomesStyle {
+                    // Its export row did not change, but its item type does (it gained its first
+                    // variant or lost its last): it is mapped in full once this pass is done.
+                    remapRows.insert(RowAddress(line: row.line, sku: row.key))
+                    continue
+                }
+                try goesOn(&row, known: known, becomesStyle: becomesStyle)
+            case .rejected(let reasons):
+                let first = reasons[0]
+                try reject(reasons + [duplicate(first.sku, line: first.line, entry: duplicateEntry)].compactMap { $0 })
+            case .skipped(let line, let sku, let status):
+                if let duplicate = duplicate(sku, line: line, entry: duplicateEntry) {
+                    try reject([duplicate])
+                    continue
+                }
+                counts.skipped += 1
+                skippedByStatus[status, default: 0] += 1
+                if discontinueStatuses.contains(status.lowercased()), known?.active == true {
+                    try discontinue(sku)
+                }
+            case .unreadable(let fault):
+                try reject([RejectReason(
+                    line: fault.line, sku: fault.sku, field: fault.field, value: fault.value, rule: fault.rule, reason: fault.reason)]
+                    + [duplicate(fault.sku, line: fault.line, entry: duplicateEntry)].compactMap { $0 })
             }
         }
         if !remapRows.isEmpty {

@@ -83,6 +83,29 @@ final class SpoolPrefetch: Sendable {
         }
     }
 
+    /// The rows one at a time, in spool order.
+    func rows() -> Rows { Rows(prefetch: self) }
+
+    /// Hands out each row by moving it out of its batch: iterating over the batch copied every
+    /// row, retaining (and then releasing) each buffer an accepted row holds.
+    struct Rows {
+        let prefetch: SpoolPrefetch
+        /// What is left of the current batch, last row first.
+        private var left: [Row] = []
+
+        init(prefetch: SpoolPrefetch) { self.prefetch = prefetch }
+
+        mutating func next() throws(OutputError) -> Row? {
+            if left.isEmpty {
+                guard let batch = try prefetch.nextBatch() else { return nil }
+                left = batch
+                // Through the buffer: its swaps move the rows (Array's own copied each one).
+                left.withUnsafeMutableBufferPointer { $0.reverse() }
+            }
+            return left.popLast()
+        }
+    }
+
     /// Stops the thread if it is still reading (the caller gave up) and waits for it.
     func stop() {
         channel.cancel()
