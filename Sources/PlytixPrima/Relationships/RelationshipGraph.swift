@@ -14,7 +14,7 @@ struct RelationshipGraph {
     }
 
     mutating func noteAccepted(_ row: AcceptedRow) {
-        let key = SKUFingerprint(row.sku)
+        let key = row.key
         if !row.parent.isEmpty {
             let parent = SKUFingerprint(row.parent)
             parentOf.set(key, to: parent)

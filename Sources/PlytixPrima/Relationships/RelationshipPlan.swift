@@ -94,7 +94,7 @@ struct RelationshipPlan {
     func standing(of sku: String) -> DependencyStanding { standing(of: SKUFingerprint(sku)) }
 
     /// Whether the state store records a parent for this published variant.
-    func knowsPublishedParent(of sku: String) -> Bool { catalogue?.parentOf[SKUFingerprint(sku)] != nil }
+    func knowsPublishedParent(of key: SKUFingerprint) -> Bool { catalogue?.parentOf[key] != nil }
 
     /// The published kit's component set, if Prima has one for `sku`.
     func publishedContents(of sku: String) -> SKUFingerprint? { publishedKits[SKUFingerprint(sku)]?.contents }

@@ -164,7 +164,7 @@ final class RelationshipStage {
     /// An unchanged variant whose parent the state store does not know yet (a store from
     /// before variants were tracked) gets it recorded, so loops and depth through it are seen.
     func recordParentIfUnknown(of row: AcceptedRow, delta: StateDeltaWriter?) throws(OutputError) {
-        guard !row.parent.isEmpty, !plan.knowsPublishedParent(of: row.sku) else { return }
+        guard !row.parent.isEmpty, !plan.knowsPublishedParent(of: row.key) else { return }
         try delta?.relink(sku: row.sku, parent: row.parent, variantLevel: variantLevel(of: row))
     }
 

@@ -175,7 +175,7 @@ public struct RunProcessor: Sendable {
                             result.index.record(fault.sku, line: fault.line, standing: .rejected)
                             try spool.appendUnreadable(fault)
                         case .accepted(let row):
-                            result.index.record(row.sku, line: row.line, standing: .accepted)
+                            result.index.record(row)
                             result.graph.noteAccepted(row)
                             try spool.appendAccepted(row)
                         case .rejected(let reasons, let line, let sku, let parent):

@@ -29,7 +29,17 @@ struct SKUIndex {
 
     mutating func record(_ sku: String, line: Int, standing: RowStanding = .accepted) {
         guard !sku.isEmpty else { return }
-        table.update(SKUFingerprint(sku)) { entry in
+        record(key: SKUFingerprint(sku), line: line, standing: standing)
+    }
+
+    /// An accepted row's SKU, by the fingerprint its mapping thread made (`AcceptedRow.key`).
+    mutating func record(_ row: AcceptedRow) {
+        guard !row.sku.isEmpty else { return }
+        record(key: row.key, line: row.line, standing: .accepted)
+    }
+
+    private mutating func record(key: SKUFingerprint, line: Int, standing: RowStanding) {
+        table.update(key) { entry in
             if var existing = entry {
                 if existing.count < UInt16.max { existing.count += 1 }
                 entry = existing
