@@ -17,8 +17,8 @@ import Testing
         var expected = 0
         var accepted: [AcceptedRow] = []
         while let message = pipeline.next(&pending, expected: &expected) {
-            guard case .rows(let rows) = message else { continue }
-            for case .accepted(let row) in rows { accepted.append(row) }
+            guard case .rows(let batch) = message else { continue }
+            for case .accepted(let row) in batch.rows { accepted.append(row) }
         }
         pipeline.finish()
         return accepted

@@ -20,10 +20,20 @@ enum MappedRow: Sendable {
     case skipped(line: Int, sku: String, status: String, parent: String)
 }
 
+/// A batch of mapped rows, with the mapping thread that made it.
+struct MappedRows: Sendable {
+    var rows: [MappedRow]
+    /// Where the rows go once the consumer is done with them: back to the thread that made them.
+    let home: HomeRelease<[MappedRow]>
+
+    /// The consumer is done with the rows: the thread that made them frees them.
+    consuming func handBack() { home.handBack(rows) }
+}
+
 /// What the mapping threads hand back, tagged with the reader's sequence number.
 enum MappedMessage: Sendable {
     case opened(InputFormat, compressed: Bool, delimiter: UInt8?, absentFields: [String])
-    case rows([MappedRow])
+    case rows(MappedRows)
     case finished(sha256: String, bytes: Int64)
     case failed(FileFault)
 }
@@ -99,7 +109,9 @@ final class FirstPassPipeline: Sendable {
                 let decoder = CSVCellDecoder(encoding: config.input.encoding)
                 // Rows are printed, and recognised, as their strings are made.
                 let recognitions = recognizers.wait().mapValues { RowBatch.Recognition(recognizer: $0, keyField: layout.keyField) }
+                let home = HomeRelease<[MappedRow]>()
                 while let item = rows.receive() {
+                    home.releaseReturned()
                     let result: MappedMessage
                     switch item.message {
                     case .opened(let format, let compressed, let delimiter, let absent):
@@ -116,9 +128,10 @@ final class FirstPassPipeline: Sendable {
                                 return !onlyRows.contains(RowAddress(line: row.line, sku: SKUFingerprint(mapper.sku(of: row))))
                             }
                         }
-                        result = .rows(outcomes.map { outcome in
+                        let mapped = outcomes.map { outcome in
                             Self.map(outcome, mapper: mapper, encoder: encoder, actionColumn: actionColumn, itemTypeColumn: itemTypeColumn)
-                        })
+                        }
+                        result = .rows(MappedRows(rows: mapped, home: home))
                     case .finished(let sha256, let bytes):
                         result = .finished(sha256: sha256, bytes: bytes)
                     case .failed(let fault):

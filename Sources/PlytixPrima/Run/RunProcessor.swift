@@ -161,14 +161,14 @@ public struct RunProcessor: Sendable {
             let spool = try RowSpoolWriter(path: spoolPath)
             while let message = pipeline.next(&pending, expected: &expected) {
                 if control.isCancelled { break }
-                switch message {
+                switch consume message {
                 case .opened(let format, let compressed, let delimiter, let absentFields):
                     result.format = format
                     result.compressed = compressed
                     result.delimiter = delimiter.map { String(UnicodeScalar($0)) }
                     result.absentFields = absentFields
-                case .rows(let rows):
-                    for row in rows {
+                case .rows(let batch):
+                    for row in batch.rows {
                         switch row {
                         case .unreadable(let fault):
                             // A malformed row that still names its SKU makes that SKU ambiguous too.
@@ -190,6 +190,7 @@ public struct RunProcessor: Sendable {
                             try spool.appendSkipped(line: line, sku: sku, status: status)
                         }
                     }
+                    batch.handBack()
                 case .finished(let sha256, let bytes):
                     result.source = SourceInfo(name: "", sha256: sha256, bytes: bytes)
                 case .failed(let fault):
@@ -499,8 +500,8 @@ extension RunProcessor {
             while let message = pipeline.next(&pending, expected: &expected) {
                 if control.isCancelled { throw RunFailure.cancelled }
                 switch message {
-                case .rows(let rows):
-                    for case .accepted(let row) in rows {
+                case .rows(let batch):
+                    for case .accepted(let row) in batch.rows {
                         try spool.appendAccepted(row)
                         found += 1
                     }

@@ -26,12 +26,14 @@ final class SpoolPrefetch: Sendable {
 
     static let batchSize = 256
     private let channel = BatchChannel<Message>(capacity: 8)
+    /// Batches the caller is done with, freed by the thread that read them (`HomeRelease`).
+    private let home = HomeRelease<[Row]>()
     /// Left when the thread ends; a group, so that every later wait returns at once.
     private let finished = DispatchGroup()
 
     /// Starts reading `path`, a complete spool.
     init(path: String, catalogue: KnownCatalogue?, index: SKUIndex) {
-        let channel = self.channel, finished = self.finished
+        let channel = self.channel, finished = self.finished, home = self.home
         finished.enter()
         let thread = Thread {
             defer {
@@ -49,6 +51,7 @@ final class SpoolPrefetch: Sendable {
             lookups.reserveCapacity(Self.batchSize)
             var failure: OutputError?
             while failure == nil {
+                home.releaseReturned()
                 var batch: [Row] = []
                 batch.reserveCapacity(Self.batchSize)
                 lookups.removeAll(keepingCapacity: true)
@@ -86,23 +89,27 @@ final class SpoolPrefetch: Sendable {
     /// The rows one at a time, in spool order.
     func rows() -> Rows { Rows(prefetch: self) }
 
-    /// Hands out each row by moving it out of its batch: iterating over the batch copied every
-    /// row, retaining (and then releasing) each buffer an accepted row holds.
+    /// Hands out each row of a batch, then hands the batch back to the reading thread, which
+    /// frees it (`HomeRelease`): freeing the rows here made the two threads queue on the
+    /// allocator's lock for almost every row.
     struct Rows {
         let prefetch: SpoolPrefetch
-        /// What is left of the current batch, last row first.
-        private var left: [Row] = []
+        private var batch: [Row] = []
+        private var position = 0
 
         init(prefetch: SpoolPrefetch) { self.prefetch = prefetch }
 
         mutating func next() throws(OutputError) -> Row? {
-            if left.isEmpty {
-                guard let batch = try prefetch.nextBatch() else { return nil }
-                left = batch
-                // Through the buffer: its swaps move the rows (Array's own copied each one).
-                left.withUnsafeMutableBufferPointer { $0.reverse() }
+            if position == batch.count {
+                var done: [Row] = []
+                swap(&done, &batch)
+                position = 0
+                prefetch.home.handBack(done)
+                guard let next = try prefetch.nextBatch() else { return nil }
+                batch = next
             }
-            return left.popLast()
+            position += 1
+            return batch[position - 1]
         }
     }
 
