@@ -102,7 +102,8 @@ struct RowBatch: Sendable {
                 continue
             }
             guard let decoder else {
-                values.append(String(decoding: bytes, as: UTF8.self))
+                // libxml2 hands over UTF-8; were it ever not, it is repaired as before.
+                values.append(UTF8Text.string(validating: bytes) ?? String(decoding: bytes, as: UTF8.self))
                 continue
             }
             let (text, issue) = decoder.decodeCell(bytes)

@@ -5,14 +5,15 @@ public enum HTMLText {
     /// Removes tags and comments (and the content of `script` and `style`), decodes entities,
     /// and leaves every tag as a space. A `<` that opens no tag (`< 0.5 W`) is text, as in a
     /// browser. Works on UTF-8 bytes; makes one string at the end.
+    ///
+    /// The result is valid UTF-8 without being checked (`UTF8Text`): the text is cut only at
+    /// ASCII bytes, and entities are encoded here.
     public static func strip(_ html: String) -> String {
-        var html = html
-        return html.withUTF8 { bytes in
-            guard bytes.contains(UInt8(ascii: "<")) || bytes.contains(UInt8(ascii: "&")) else {
-                return String(decoding: bytes, as: UTF8.self)
-            }
+        var bytesOf = html
+        return bytesOf.withUTF8 { bytes in
+            guard bytes.contains(UInt8(ascii: "<")) || bytes.contains(UInt8(ascii: "&")) else { return html }
             // The text never grows: a tag leaves one space, an entity is longer than what it decodes to.
-            return String(unsafeUninitializedCapacity: bytes.count) { out in strip(bytes, into: out) }
+            return UTF8Text.string(capacity: bytes.count) { out in strip(bytes, into: out) }
         }
     }
 
@@ -21,7 +22,7 @@ public enum HTMLText {
     public static func stripCollapsingWhitespace(_ html: String) -> String {
         var html = html
         return html.withUTF8 { bytes in
-            String(unsafeUninitializedCapacity: bytes.count) { out in
+            UTF8Text.string(capacity: bytes.count) { out in
                 let stripped = strip(bytes, into: out)
                 return TextCleaning.collapse(UnsafeBufferPointer(rebasing: out[..<stripped]), into: out)
             }

@@ -52,8 +52,9 @@ public enum TextCleaning {
         }
         if !needsWork && !previousSpace { return value }
         var value = value
+        // Spaces are whole scalars, so what is left of valid text is valid (`UTF8Text`).
         return value.withUTF8 { bytes in
-            String(unsafeUninitializedCapacity: bytes.count) { out in collapse(bytes, into: out) }
+            UTF8Text.string(capacity: bytes.count) { out in collapse(bytes, into: out) }
         }
     }
 
