@@ -90,7 +90,7 @@ public struct ItemMasterMapper: Sendable {
             case .failure(let failure):
                 reasons.append(RejectReason(
                     line: row.line, sku: sku, field: failure.field, value: failure.value,
-                    rule: failure.rule, reason: failure.reason, primaColumn: plan.column.header))
+                    rule: failure.rule, reason: failure.reason, primaColumn: plan.header))
                 values.append("")
             }
         }
@@ -147,15 +147,36 @@ struct ColumnFailure: Error {
 final class ColumnPlan: Sendable {
     let column: OutputColumn
     let fieldIndex: Int?
+    /// `column.value` without the names of its source field: switching over the column's own
+    /// value copied (retained) those names for every column of every row.
+    private let source: Source
+    /// `column.header` and `column.required`, read for every value.
+    let header: String
+    private let required: Bool
     let rules: [any FieldRule]
     let pathSeparator: String
     let levelSeparator: String
     /// The encoding the row's bytes were decoded from, named when they were not valid text.
     let inputEncoding: TextEncoding
 
+    private enum Source {
+        case action
+        case constant(String)
+        case itemType(kit: String, stock: String)
+        case field
+    }
+
     init(column: OutputColumn, fieldIndex: Int?, input: InputSettings, inputEncoding: TextEncoding, output: OutputSettings) {
         self.column = column
         self.fieldIndex = fieldIndex
+        switch column.value {
+        case .action: source = .action
+        case .constant(let value): source = .constant(value)
+        case .itemType(_, let kit, _, let stock): source = .itemType(kit: kit, stock: stock)
+        case .field: source = .field
+        }
+        header = column.header
+        required = column.required
         self.inputEncoding = inputEncoding
         self.pathSeparator = input.multiValueSeparator
         self.levelSeparator = input.categoryLevelSeparator
@@ -176,12 +197,12 @@ final class ColumnPlan: Sendable {
     }
 
     func value(for row: SourceRow, fieldNames: [String]) -> Result<String, ColumnFailure> {
-        switch column.value {
+        switch source {
         case .action:
             return .success("A")
         case .constant(let value):
             return .success(value)
-        case .itemType(_, let kit, _, let stock):
+        case .itemType(let kit, let stock):
             // A parent of variants becomes a style in the relationship stage, which sees every row.
             let relationship = fieldIndex.flatMap { row.values[$0] }.map(TextCleaning.trim) ?? ""
             return .success(relationship.isEmpty ? stock : kit)
@@ -193,21 +214,21 @@ final class ColumnPlan: Sendable {
     private func fieldValue(for row: SourceRow, field: String) -> Result<String, ColumnFailure> {
         let index = fieldIndex!
         let raw = row.values[index]
-        if let issue = row.encodingIssues.first(where: { $0.fieldIndex == index }) {
+        if !row.encodingIssues.isEmpty, let issue = row.encodingIssues.first(where: { $0.fieldIndex == index }) {
             return .failure(ColumnFailure(
                 field: field, value: raw ?? "", rule: EncodingRule.code,
                 reason: issue.containsNUL ? EncodingRule.nulReason(field: field) : EncodingRule.invalidInputReason(field: field, encoding: inputEncoding)))
         }
         var value = transformed(TextCleaning.trim(raw ?? ""))
         if value.isEmpty {
-            guard column.required else { return .success("") }
+            guard required else { return .success("") }
             let reason = raw == nil
-                ? RequiredRule.missingFieldReason(column: column.header, field: field)
-                : RequiredRule.reason(column: column.header, field: field)
+                ? RequiredRule.missingFieldReason(column: header, field: field)
+                : RequiredRule.reason(column: header, field: field)
             return .failure(ColumnFailure(field: field, value: raw ?? "", rule: RequiredRule.code, reason: reason))
         }
         for rule in rules {
-            if let reason = rule.apply(to: &value, column: column.header) {
+            if let reason = rule.apply(to: &value, column: header) {
                 return .failure(ColumnFailure(field: field, value: raw ?? value, rule: rule.code, reason: reason))
             }
         }
