@@ -474,6 +474,21 @@ func independentCheckDigit(_ data: String) -> Int {
         #expect(AllowedCharacters(spec) == nil)
     }
 
+    /// The byte check for all-allowed codes names the same character as going through them one by one.
+    @Test func randomCodesNameTheSameFirstDisallowedCharacter() {
+        func reference(_ value: String) -> Character? {
+            value.first { $0.utf8.count != 1 || !"-./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz".utf8.contains($0.utf8.first!) }
+        }
+        let pieces = ["A", "z", "9", "-", "_", ".", "/", " ", "é", "e\u{301}", "\u{7F}", "#", "🧵", "\u{0}"]
+        var generator = SplitMix64(seed: 5)
+        var mismatches: [String] = []
+        for _ in 0..<3_000 {
+            let value = (0..<Int(generator.next() % 10)).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }.joined()
+            if Self.itemCode.firstDisallowed(in: value) != reference(value) { mismatches.append(value.debugDescription) }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+    }
+
     @Test func emptyValuesHaveNothingDisallowed() {
         #expect(Self.itemCode.firstDisallowed(in: "") == nil)
     }

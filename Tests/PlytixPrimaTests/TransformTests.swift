@@ -159,6 +159,25 @@ import PlytixPrimaTestSupport
         #expect(Self.first(" , > ,") == "")
     }
 
+    /// The byte-level path agrees with splitting the string and trimming each level.
+    @Test func randomPathsMatchSplittingTheString() {
+        func reference(_ value: String) -> String {
+            for path in value.split(separator: ",") {
+                let levels = path.split(separator: ">").map { TextCleaning.trim(String($0)) }.filter { !$0.isEmpty }
+                if !levels.isEmpty { return levels.joined(separator: ">") }
+            }
+            return ""
+        }
+        let pieces = [",", ">", " ", "\u{A0}", "\u{200B}", "\u{3000}", "Home", "Küche", "Töpfe & Pfannen", "🛏️", "a", "\t"]
+        var generator = SplitMix64(seed: 11)
+        var mismatches: [String] = []
+        for _ in 0..<3_000 {
+            let value = (0..<Int(generator.next() % 14)).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }.joined()
+            if Self.first(value) != reference(value) { mismatches.append(value.debugDescription) }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+    }
+
     @Test func customSeparators() {
         #expect(Self.first("Home/Garden|Tools/Hand", paths: "|", levels: "/") == "Home>Garden")
         #expect(Self.first("Home :: Garden || Tools :: Hand", paths: "||", levels: "::") == "Home>Garden")

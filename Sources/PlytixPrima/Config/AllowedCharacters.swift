@@ -28,6 +28,16 @@ public struct AllowedCharacters: Sendable, Equatable, CustomStringConvertible {
 
     /// The first character of `value` that is not allowed, if any.
     public func firstDisallowed(in value: String) -> Character? {
+        // Nearly every code is allowed ASCII: its bytes answer without breaking it into
+        // characters (a grapheme search per character, for two columns of every row).
+        var bytesOf = value
+        let allAllowed = bytesOf.withUTF8 { bytes in
+            allowed.withUnsafeBufferPointer { allowed in
+                for byte in bytes where byte >= 0x80 || !allowed[Int(byte)] { return false }
+                return true
+            }
+        }
+        if allAllowed { return nil }
         for character in value {
             guard character.utf8.count == 1, let byte = character.utf8.first, allowed[Int(byte)] else {
                 return character

@@ -147,24 +147,36 @@ public enum TextCleaning {
 
     /// The first path's levels, trimmed and joined by `>`, built in one byte buffer. A level
     /// that starts and ends with a visible ASCII character is copied as it is; any other goes
-    /// through `trim`, which knows every invisible space.
+    /// through `trim`, which knows every invisible space. Paths and levels are found by index:
+    /// splitting built arrays of every path and level of every row. The bytes are cut at ASCII
+    /// separators of a valid string, so the result is valid text (`UTF8Text`).
     private static func firstPath(_ bytes: UnsafeBufferPointer<UInt8>, paths: UInt8, levels: UInt8) -> String {
         var joined: [UInt8] = []
-        for path in bytes.split(separator: paths) {
+        var pathStart = 0
+        while pathStart < bytes.count {
+            var pathEnd = pathStart
+            while pathEnd < bytes.count && bytes[pathEnd] != paths { pathEnd += 1 }
             joined.removeAll(keepingCapacity: true)
-            for level in path.split(separator: levels) {
-                let first = level[level.startIndex], last = level[level.index(before: level.endIndex)]
+            var levelStart = pathStart
+            while levelStart < pathEnd {
+                var levelEnd = levelStart
+                while levelEnd < pathEnd && bytes[levelEnd] != levels { levelEnd += 1 }
+                defer { levelStart = levelEnd + 1 }
+                guard levelEnd > levelStart else { continue }
+                let level = UnsafeBufferPointer(rebasing: bytes[levelStart..<levelEnd])
+                let first = level[0], last = level[level.count - 1]
                 if first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F {
                     if !joined.isEmpty { joined.append(UInt8(ascii: ">")) }
                     joined.append(contentsOf: level)
                     continue
                 }
-                let trimmed = trim(String(decoding: level, as: UTF8.self))
+                let trimmed = trim(UTF8Text.string(knownValid: level))
                 if trimmed.isEmpty { continue }
                 if !joined.isEmpty { joined.append(UInt8(ascii: ">")) }
                 joined.append(contentsOf: trimmed.utf8)
             }
-            if !joined.isEmpty { return String(decoding: joined, as: UTF8.self) }
+            if !joined.isEmpty { return joined.withUnsafeBufferPointer { UTF8Text.string(knownValid: $0) } }
+            pathStart = pathEnd + 1
         }
         return ""
     }
