@@ -171,6 +171,40 @@ import Testing
         #expect(try oneByOne.next() == nil)
     }
 
+    /// Whether an accepted row's product is a parent is answered ahead, as the relationship
+    /// plan would: named by a row of this export, or by a variant Prima has.
+    @Test func acceptedRowsLearnWhetherTheyAreParents() throws {
+        let directory = TempDirectory("prefetch")
+        let path = directory.path + "/rows.spool"
+        var catalogue = KnownCatalogue()
+        catalogue.insert(sku: "PUBLISHED-PARENT", hash: RecordHash(line: [1]), modified: nil, active: true)
+        catalogue.insert(sku: "PUBLISHED-VARIANT", hash: RecordHash(line: [2]), modified: nil, active: true, parent: "PUBLISHED-PARENT")
+        catalogue.insert(sku: "PLAIN", hash: RecordHash(line: [3]), modified: nil, active: true)
+        catalogue.finishLoading()
+        var graph = RelationshipGraph()
+        graph.noteNamedParent("NAMED-HERE")
+        let skus = ["PUBLISHED-PARENT", "NAMED-HERE", "PLAIN", "NEW"]
+        var index = SKUIndex()
+        for (line, sku) in skus.enumerated() { index.record(sku, line: line + 2) }
+        let writer = try RowSpoolWriter(path: path)
+        for (line, sku) in skus.enumerated() {
+            try writer.appendAccepted(Self.accepted(sku, line: line + 2, slot: catalogue.slot(of: SKUFingerprint(sku))))
+        }
+        try writer.appendSkipped(line: 9, sku: "NAMED-HERE", status: "Draft")
+        try writer.flush()
+
+        let rows = try Self.drain(SpoolPrefetch(path: path, catalogue: catalogue, index: index, namedParents: graph.namedParents))
+        #expect(rows.map(\.isParent) == [true, true, false, false, false], "a skipped row is not asked")
+        let plan = RelationshipPlan(index: index, graph: graph, catalogue: catalogue, fullExport: false, settings: RelationshipSettings())
+        for row in rows.prefix(4) {
+            guard case .accepted(let accepted) = row.record else { continue }
+            #expect(row.isParent == plan.isParent(accepted.key, known: row.known), "\(accepted.sku)")
+        }
+        // Without a catalogue, only this export's rows name parents.
+        let alone = try Self.drain(SpoolPrefetch(path: path, catalogue: nil, index: index, namedParents: graph.namedParents))
+        #expect(alone.map(\.isParent) == [false, true, false, false, false])
+    }
+
     @Test func aCorruptSpoolIsReportedAfterTheRowsBeforeIt() throws {
         let directory = TempDirectory("prefetch")
         let path = directory.path + "/rows.spool"

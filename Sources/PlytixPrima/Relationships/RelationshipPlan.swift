@@ -97,7 +97,11 @@ struct RelationshipPlan {
     func knowsPublishedParent(of key: SKUFingerprint) -> Bool { catalogue?.parentOf[key] != nil }
 
     /// The published kit's component set, if Prima has one for `sku`.
-    func publishedContents(of sku: String) -> SKUFingerprint? { publishedKits[SKUFingerprint(sku)]?.contents }
+    func publishedContents(of sku: String) -> SKUFingerprint? { publishedContents(of: SKUFingerprint(sku)) }
+
+    func publishedContents(of key: SKUFingerprint) -> SKUFingerprint? {
+        publishedKits.isEmpty ? nil : publishedKits[key]?.contents
+    }
 
     // MARK: - Standing of a referenced SKU
 
@@ -116,9 +120,12 @@ struct RelationshipPlan {
         return entry.standing == .accepted && !entry.isDuplicate
     }
 
-    func placement(of key: SKUFingerprint) -> ImportPlacement {
+    func placement(of key: SKUFingerprint) -> ImportPlacement { placement(of: key, isParent: isParent(key)) }
+
+    /// `placement(of:)` when the caller already knows `isParent(key)`.
+    func placement(of key: SKUFingerprint, isParent: Bool) -> ImportPlacement {
         if isAcceptedHere(key), let verdict = verdict(of: key) { return verdict.placement }
-        return ImportPlacement(group: isParent(key) ? .parent : .standalone, level: 0)
+        return ImportPlacement(group: isParent ? .parent : .standalone, level: 0)
     }
 
     private func standing(of key: SKUFingerprint) -> DependencyStanding {

@@ -105,7 +105,7 @@ final class RelationshipStage {
 
     /// Applies the stage to a row that goes on: a parent of variants becomes a style (a kit
     /// stays a kit), and the row is counted.
-    /// `becomesStyle`: `becomesStyle(_:known:)`, which pass 2 asks once per row.
+    /// `becomesStyle`: `becomesStyle(_:isParent:)`, which pass 2 asks once per row.
     func prepare(_ row: inout AcceptedRow, becomesStyle: Bool) {
         if !row.parent.isEmpty { counts.variants += 1 }
         if !row.components.isEmpty { counts.kits += 1 }
@@ -125,14 +125,20 @@ final class RelationshipStage {
     }
 
     /// Whether the row goes to Prima as a style: a stock item that other products name as
-    /// their parent (a kit stays a kit). `known`: the row's entry in the catalogue.
-    func becomesStyle(_ row: AcceptedRow, known: KnownCatalogue.Entry?) -> Bool {
-        row.components.isEmpty && !stockCell.isEmpty && plan.isParent(row.key, known: known)
+    /// their parent (a kit stays a kit). `isParent`: `isParent(_:known:)`, which pass 2's
+    /// reading thread answers ahead of the row (`SpoolPrefetch.Row.isParent`).
+    func becomesStyle(_ row: AcceptedRow, isParent: Bool) -> Bool {
+        row.components.isEmpty && !stockCell.isEmpty && isParent
     }
 
-    func placement(of row: AcceptedRow) -> ImportPlacement {
-        guard !row.parent.isEmpty || !row.components.isEmpty || plan.isParent(row.key) else { return .standalone }
-        return plan.placement(of: row.key)
+    /// Whether any row of this export, or any variant Prima has, names the row's product as its
+    /// parent. `known`: the row's entry in the catalogue.
+    func isParent(_ row: AcceptedRow, known: KnownCatalogue.Entry?) -> Bool { plan.isParent(row.key, known: known) }
+
+    /// `isParent`: as for `becomesStyle(_:isParent:)`.
+    func placement(of row: AcceptedRow, isParent: Bool) -> ImportPlacement {
+        guard !row.parent.isEmpty || !row.components.isEmpty || isParent else { return .standalone }
+        return plan.placement(of: row.key, isParent: isParent)
     }
 
     func variantLevel(of row: AcceptedRow) -> Int {
@@ -142,7 +148,7 @@ final class RelationshipStage {
     /// A kit new to Prima is added, a kit whose components changed is replaced whole, and a
     /// former kit's bill of materials is removed; an unchanged set is not sent again.
     func sendBillOfMaterials(of row: AcceptedRow, to bom: BillOfMaterialsWriter, delta: StateDeltaWriter?) throws(OutputError) {
-        let published = plan.publishedContents(of: row.sku)
+        let published = plan.publishedContents(of: row.key)
         if row.components.isEmpty {
             guard published != nil else { return }
             try bom.write(kit: row.sku, components: [], action: .remove)

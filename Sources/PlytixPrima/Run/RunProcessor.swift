@@ -218,7 +218,7 @@ public struct RunProcessor: Sendable {
         let catalogue = state?.catalogue
         // The spool is read back, and its SKUs looked up, on another core from here on (while
         // the relationship plan is made, then ahead of the writes).
-        let spool = SpoolPrefetch(path: spoolPath, catalogue: catalogue, index: firstPass.index)
+        let spool = SpoolPrefetch(path: spoolPath, catalogue: catalogue, index: firstPass.index, namedParents: firstPass.graph.namedParents)
         defer { spool.stop() }
         let layout = InputLayout(config: config)
         let keyColumn = config.columns[config.keyColumnIndex].header
@@ -285,8 +285,9 @@ public struct RunProcessor: Sendable {
         }
 
         /// An accepted row that nothing refuses: stale, unchanged, updated or new. `known`: its
-        /// SKU's entry in the catalogue.
-        func goesOn(_ row: inout AcceptedRow, known: KnownCatalogue.Entry?, becomesStyle: Bool) throws {
+        /// SKU's entry in the catalogue; `isParent`: `relationships.isParent(row, known: known)`.
+        func goesOn(_ row: inout AcceptedRow, known: KnownCatalogue.Entry?, isParent: Bool) throws {
+            let becomesStyle = relationships.becomesStyle(row, isParent: isParent)
             relationships.prepare(&row, becomesStyle: becomesStyle)
             // Times are compared in whole minutes, the resolution the catalogue keeps.
             if let known, known.active, let modified = row.modified, known.modified != Int64.min, modified / 60 * 60 < known.modified {
@@ -326,7 +327,7 @@ public struct RunProcessor: Sendable {
             } else {
                 counts.new += 1
             }
-            try sequence.append(row.encoded, placement: relationships.placement(of: row))
+            try sequence.append(row.encoded, placement: relationships.placement(of: row, isParent: isParent))
             let print = row.sourcePrint == 0 ? 0 : SourcePrint.stored(row.sourcePrint, style: becomesStyle, recordHash: row.hash)
             try delta?.upsert(row, variantLevel: relationships.variantLevel(of: row), sourcePrint: print)
             try relationships.sendBillOfMaterials(of: row, to: bom, delta: delta)
@@ -337,7 +338,7 @@ public struct RunProcessor: Sendable {
         while let prefetched = try rows.next() {
             if counts.read % 4096 == 0 && control.isCancelled { return nil }
             counts.read += 1
-            let duplicateEntry = prefetched.duplicate, known = prefetched.known
+            let duplicateEntry = prefetched.duplicate, known = prefetched.known, isParent = prefetched.isParent
             // Consumed, so the row moves into the case below instead of being copied.
             switch (consume prefetched).record {
             case .accepted(var row):
@@ -350,14 +351,13 @@ public struct RunProcessor: Sendable {
                     try reject(refusals)
                     continue
                 }
-                let becomesStyle = relationships.becomesStyle(row, known: known)
-                if let style = row.publishedAsStyle, style != becomesStyle {
+                if let style = row.publishedAsStyle, style != relationships.becomesStyle(row, isParent: isParent) {
                     // Its export row did not change, but its item type does (it gained its first
                     // variant or lost its last): it is mapped in full once this pass is done.
                     remapRows.insert(RowAddress(line: row.line, sku: row.key))
                     continue
                 }
-                try goesOn(&row, known: known, becomesStyle: becomesStyle)
+                try goesOn(&row, known: known, isParent: isParent)
             case .rejected(let reasons):
                 let first = reasons[0]
                 try reject(reasons + [duplicate(first.sku, line: first.line, entry: duplicateEntry)].compactMap { $0 })
@@ -384,7 +384,7 @@ public struct RunProcessor: Sendable {
             ) { row in
                 var row = row
                 let known = catalogue?.entry(for: row.key, slot: row.catalogueSlot)
-                try goesOn(&row, known: known, becomesStyle: relationships.becomesStyle(row, known: known))
+                try goesOn(&row, known: known, isParent: relationships.isParent(row, known: known))
             }
         }
         // A full export lists every product: one published earlier and absent now is discontinued.

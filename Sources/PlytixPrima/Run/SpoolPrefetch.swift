@@ -15,6 +15,9 @@ final class SpoolPrefetch: Sendable {
         var known: KnownCatalogue.Entry?
         /// The SKU's index entry when the export holds it more than once.
         var duplicate: SKUIndex.Entry?
+        /// For an accepted row: whether a row of this export (`namedParents`), or a variant Prima
+        /// has (`known`), names its product as its parent (`RelationshipPlan.isParent(_:known:)`).
+        var isParent = false
 
         init(record: SpoolRecord) { self.record = record }
     }
@@ -31,8 +34,9 @@ final class SpoolPrefetch: Sendable {
     /// Left when the thread ends; a group, so that every later wait returns at once.
     private let finished = DispatchGroup()
 
-    /// Starts reading `path`, a complete spool.
-    init(path: String, catalogue: KnownCatalogue?, index: SKUIndex) {
+    /// Starts reading `path`, a complete spool. `namedParents`: the parents this export's rows
+    /// name (`RelationshipGraph.namedParents`).
+    init(path: String, catalogue: KnownCatalogue?, index: SKUIndex, namedParents: FingerprintSet = FingerprintSet()) {
         let channel = self.channel, finished = self.finished, home = self.home
         finished.enter()
         let thread = Thread {
@@ -65,7 +69,7 @@ final class SpoolPrefetch: Sendable {
                     failure = error
                 }
                 if !batch.isEmpty {
-                    Self.lookUp(&batch, lookups, catalogue: catalogue, index: index)
+                    Self.lookUp(&batch, lookups, catalogue: catalogue, index: index, namedParents: namedParents)
                     guard channel.send(.rows(batch)) else { return }
                 }
                 if let failure { channel.send(.failed(failure)) }
@@ -121,7 +125,9 @@ final class SpoolPrefetch: Sendable {
 
     /// A batch's lookups, one table at a time, in loops of independent loads: the processor
     /// overlaps their cache misses instead of waiting for each in turn.
-    private static func lookUp(_ batch: inout [Row], _ lookups: [Lookup], catalogue: KnownCatalogue?, index: SKUIndex) {
+    private static func lookUp(
+        _ batch: inout [Row], _ lookups: [Lookup], catalogue: KnownCatalogue?, index: SKUIndex, namedParents: FingerprintSet
+    ) {
         if let catalogue {
             for row in batch.indices where lookups[row].wantsKnown {
                 batch[row].known = catalogue.entry(for: lookups[row].key, slot: lookups[row].slot)
@@ -129,6 +135,11 @@ final class SpoolPrefetch: Sendable {
         }
         for row in batch.indices {
             if let entry = index.entry(for: lookups[row].key), entry.isDuplicate { batch[row].duplicate = entry }
+        }
+        if !namedParents.isEmpty || catalogue != nil {
+            for row in batch.indices where lookups[row].isAccepted {
+                batch[row].isParent = namedParents.contains(lookups[row].key) || batch[row].known?.isParent == true
+            }
         }
     }
 
@@ -138,10 +149,11 @@ final class SpoolPrefetch: Sendable {
         var key: SKUFingerprint
         var slot: Int32?
         var wantsKnown: Bool
+        var isAccepted = false
 
         init(_ record: SpoolRecord) {
             switch record {
-            case .accepted(let row): (key, slot, wantsKnown) = (row.key, row.catalogueSlot, true)
+            case .accepted(let row): (key, slot, wantsKnown, isAccepted) = (row.key, row.catalogueSlot, true, true)
             case .skipped(_, let sku, _): (key, slot, wantsKnown) = (SKUFingerprint(sku), nil, true)
             case .rejected(let reasons): (key, slot, wantsKnown) = (SKUFingerprint(reasons.first?.sku ?? ""), nil, false)
             case .unreadable(let fault): (key, slot, wantsKnown) = (SKUFingerprint(fault.sku), nil, false)
