@@ -131,8 +131,9 @@ bytes_of() { stat -c %s "$1"; }
 settle_and_warm() { sync; cat "$1" > /dev/null; }
 
 # measure KEY OUT CMD...: runs CMD (standard output to OUT) under /usr/bin/time -v and appends
-# "<wall seconds> <peak RSS KiB> <CPU seconds, user + system>" to KEY's results. Returns CMD's
-# exit status.
+# "<wall seconds> <peak RSS KiB> <CPU seconds, user + system> <system seconds>" to KEY's
+# results. Returns CMD's exit status. (System time is shown apart: on a VM it follows how much
+# memory the host has taken back, and moves a large run's wall time with it.)
 measure() {
   local key=$1 out=$2 start end status=0
   shift 2
@@ -140,9 +141,10 @@ measure() {
   /usr/bin/time -v -o "$WORK/time-v.txt" "$@" > "$out" || status=$?
   end=$EPOCHREALTIME
   if ((status == 0)); then
-    printf '%s %s %s\n' "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')" \
+    printf '%s %s %s %s\n' "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')" \
       "$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$WORK/time-v.txt")" \
       "$(awk -F': ' '/(User|System) time \(seconds\)/ { cpu += $2 } END { print cpu }' "$WORK/time-v.txt")" \
+      "$(awk -F': ' '/System time \(seconds\)/ { print $2 }' "$WORK/time-v.txt")" \
       >> "$WORK/$key.times"
   fi
   return "$status"
@@ -296,7 +298,8 @@ row() {
   if [[ -n $ours ]] && have_times "$ours" && [[ -z ${FAIL[$ours]:-} ]]; then
     versus="$(ratio "$(median_seconds "$ours")" "$t")×"
   fi
-  printf '| %s | %s | %s | %.2f s | %.2f s | %s | %.0f | %s MiB | %s |\n' "$label" "$input" "$tool" "$t" "$(median "$key" 3)" \
+  printf '| %s | %s | %s | %.2f s | %.2f s (%.2f s) | %s | %.0f | %s MiB | %s |\n' "$label" "$input" "$tool" "$t" \
+    "$(median "$key" 3)" "$(median "$key" 4)" \
     "$(awk -v r="$rows" -v t="$t" 'BEGIN { printf "%.0f", r / t }' | group)" \
     "$(awk -v b="$bytes" -v t="$t" 'BEGIN { print b / 1e6 / t }')" "$(group <<< "$rss")" "$versus"
 }
@@ -331,7 +334,7 @@ print_table() {
     "$(nproc)" "$(awk -F': ' '/^model name/ && !m { m = $2 } END { print m }' /proc/cpuinfo)" \
     "$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)" "$RUNS" "$LOAD_AT_START" "$(load)" "$(date -u +%Y-%m-%d)"
   echo
-  echo '| case | input | tool | median wall | CPU (user+sys) | rows/s | MB/s | peak RSS | ours ÷ tool (wall) |'
+  echo '| case | input | tool | median wall | CPU, user+sys (of it sys) | rows/s | MB/s | peak RSS | ours ÷ tool (wall) |'
   echo '|---|---|---|--:|--:|--:|--:|--:|--:|'
   row "$big-row CSV, first run (empty state)" "$(mb "$csv_bytes") CSV" "plytix-prima run" csv "$ROWS_BIG" "$csv_bytes"
   row "" "" "polars$polars_version scan_csv → filter → sink_csv" csv_polars "$ROWS_BIG" "$csv_bytes" csv
