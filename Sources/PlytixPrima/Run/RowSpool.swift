@@ -145,7 +145,11 @@ struct AcceptedRow: Sendable {
 final class RowSpoolReader {
     private let file: BinaryRecordReader
 
-    init(path: String) throws(OutputError) { file = try BinaryRecordReader(path: path) }
+    /// `releasingReadBytes`: read once, so what has been read is given back as it goes
+    /// (`BinaryRecordReader`); the file is then of no use to a second reader.
+    init(path: String, releasingReadBytes: Bool = false) throws(OutputError) {
+        file = try BinaryRecordReader(path: path, releasingReadBytes: releasingReadBytes)
+    }
 
     func next() throws(OutputError) -> SpoolRecord? {
         guard let kind = try file.nextKind() else { return nil }

@@ -46,7 +46,7 @@ final class SpoolPrefetch: Sendable {
             }
             let spool: RowSpoolReader
             do throws(OutputError) {
-                spool = try RowSpoolReader(path: path)
+                spool = try RowSpoolReader(path: path, releasingReadBytes: true)
             } catch {
                 channel.send(.failed(error))
                 return

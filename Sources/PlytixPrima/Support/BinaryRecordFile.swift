@@ -84,12 +84,29 @@ final class BinaryRecordReader {
     /// written them, and its end is where the writer stops.
     private let growth: GrowingFile?
     private var fileOffset: Int64 = 0
+    /// With `releasingReadBytes`: how much of the file's start has been given back so far.
+    private var released: Int64 = 0
+    private let releasesReadBytes: Bool
 
-    init(path: String, following growth: GrowingFile? = nil) throws(OutputError) {
+    /// `releasingReadBytes`: for a scratch file read once (the run's spool). What has been read
+    /// is punched out of the file as the reader goes, so its page-cache pages (a gigabyte for a
+    /// million rows, dirty and never needed on disk) are freed at once and reused for the run's
+    /// output, instead of staying until the file is deleted while the output takes fresh memory.
+    init(path: String, following growth: GrowingFile? = nil, releasingReadBytes: Bool = false) throws(OutputError) {
         self.path = path
         self.growth = growth
-        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        self.releasesReadBytes = releasingReadBytes
+        descriptor = open(path, (releasingReadBytes ? O_RDWR : O_RDONLY) | O_CLOEXEC)
         guard descriptor >= 0 else { throw OutputError.system("open \(path)", errno) }
+    }
+
+    /// Gives back every whole 16 MiB read so far (already copied into `buffer`). A file system
+    /// that cannot punch holes keeps the bytes until the file is deleted, as before.
+    private func releaseReadBytes() {
+        let step: Int64 = 16 << 20
+        let end = fileOffset / step * step
+        guard end > released else { return }
+        if HolePunch.punch(descriptor, offset: released, length: end - released) { released = end }
     }
 
     deinit { close(descriptor) }
@@ -186,6 +203,7 @@ final class BinaryRecordReader {
             buffer.removeLast(want - got)
             fileOffset += Int64(got)
             if got == 0 { atEnd = true }
+            if releasesReadBytes { releaseReadBytes() }
         }
         return true
     }
@@ -222,5 +240,27 @@ final class GrowingFile: @unchecked Sendable {
         defer { condition.unlock() }
         while written <= offset && !ended { condition.wait() }
         return max(written, offset)
+    }
+}
+
+/// `fallocate(2)` with `FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE`: frees a range of a file
+/// (its blocks and page-cache pages) without changing its size. Glibc declares `fallocate` only
+/// for `_GNU_SOURCE`, which Swift's Glibc module leaves out, so it is looked up by name.
+enum HolePunch {
+    #if os(Linux)
+    private typealias Fallocate = @convention(c) (Int32, Int32, Int64, Int64) -> Int32
+    /// `nil` is `RTLD_DEFAULT`: the C library already loaded.
+    private static let fallocate: Fallocate? = dlsym(nil, "fallocate").map { unsafeBitCast($0, to: Fallocate.self) }
+    private static let punchHoleKeepingSize: Int32 = 0x02 | 0x01
+    #endif
+
+    /// `false` when the system or the file system cannot (the range then stays as it was).
+    static func punch(_ descriptor: Int32, offset: Int64, length: Int64) -> Bool {
+        #if os(Linux)
+        guard let fallocate, length > 0 else { return false }
+        return fallocate(descriptor, punchHoleKeepingSize, offset, length) == 0
+        #else
+        return false
+        #endif
     }
 }
