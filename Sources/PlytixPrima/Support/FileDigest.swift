@@ -75,8 +75,10 @@ final class IdentifiedInput {
     private let hashing: HashingByteSource?
     private let digest: FileDigest?
     private var settled = false
+    private let file: FileByteSource
 
     init(file: FileByteSource) {
+        self.file = file
         if file.isRegularFile {
             let counting = CountingByteSource(upstream: file)
             (self.counting, hashing, digest, source) = (counting, nil, FileDigest(source: file), counting)
@@ -102,6 +104,9 @@ final class IdentifiedInput {
         guard whole.bytes == bytes else {
             throw FileFault(.unreadable, "The file changed while it was read (\(bytes) bytes read, \(whole.bytes) hashed): it was still being written or was replaced. Drop it again once it is complete.")
         }
+        // Read through by the reader and the digest alike: nothing in the run reads it again but
+        // the rare re-read of rows whose item type changed.
+        file.dropCachedPages()
         return whole
     }
 }
