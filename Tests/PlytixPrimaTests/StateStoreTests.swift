@@ -1,5 +1,7 @@
 import Foundation
+import Synchronization
 import Testing
+import GRDB
 @testable import PlytixPrima
 import PlytixPrimaTestSupport
 
@@ -145,5 +147,72 @@ import PlytixPrimaTestSupport
         #expect(state.items.map(\.sku) == skus)
         #expect(state.items.allSatisfy { $0.columns[4] == StateFixture.fingerprint("Pillow v\(files - 1)") }, "state does not hold the newest export: \(state.items)")
         #expect(root.directory.list("inbox/.claims") == [])
+    }
+}
+
+/// Workers started together on a fresh root (two `watch` processes, say) all open the new
+/// store: SQLite may refuse one of them at once ("database is locked") while another switches
+/// the new file to WAL, without waiting for it. None of them may fail.
+@Suite struct StateStoreConcurrentOpenTests {
+    @Test(.timeLimit(.minutes(1)))
+    func workersOpeningAFreshStoreTogetherAllSucceed() throws {
+        var failures: [String] = []
+        for round in 0..<12 {
+            let root = TempRoot("state-open-\(round)")
+            let failed = Mutex<[String]>([])
+            let ready = DispatchGroup(), go = DispatchSemaphore(value: 0), done = DispatchGroup()
+            for _ in 0..<6 {
+                ready.enter()
+                done.enter()
+                Thread {
+                    ready.leave()
+                    go.wait()
+                    do throws(StateError) {
+                        _ = try StateStore.open(layout: root.layout)
+                    } catch {
+                        failed.withLock { $0.append(error.message) }
+                    }
+                    done.leave()
+                }.start()
+            }
+            ready.wait()
+            for _ in 0..<6 { go.signal() }
+            done.wait()
+            failures += failed.withLock { $0 }
+        }
+        #expect(failures.isEmpty, "\(failures.count) failed, e.g. \(failures.first ?? "")")
+    }
+}
+
+/// Opening the store is tried again while SQLite answers "database is locked" at once.
+@Suite struct StateStoreLockedOpenTests {
+    struct Opened: Equatable {}
+
+    @Test func aStoreLockedForAMomentIsOpenedOnTheNextTry() throws {
+        var attempts = 0
+        let opened = try StateStore.retryingWhileLocked(timeout: 5, pause: 0.001) { () throws -> Opened in
+            attempts += 1
+            if attempts < 4 { throw DatabaseError(resultCode: .SQLITE_BUSY, message: "database is locked") }
+            return Opened()
+        }
+        #expect(opened == Opened() && attempts == 4)
+    }
+
+    @Test func otherErrorsAndALockThatLastsAreNotHiddenByRetrying() {
+        var attempts = 0
+        #expect(throws: DatabaseError.self) {
+            try StateStore.retryingWhileLocked(timeout: 5, pause: 0.001) { () throws -> Opened in
+                attempts += 1
+                throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "file is not a database")
+            }
+        }
+        #expect(attempts == 1, "a damaged file is reported at once")
+        let start = Date()
+        #expect(throws: DatabaseError.self) {
+            try StateStore.retryingWhileLocked(timeout: 0.2, pause: 0.01) { () throws -> Opened in
+                throw DatabaseError(resultCode: .SQLITE_BUSY, message: "database is locked")
+            }
+        }
+        #expect(Date().timeIntervalSince(start) < 5)
     }
 }

@@ -47,7 +47,7 @@ public final class StateStore: Sendable {
         configuration.busyMode = .timeout(30)
         configuration.label = "plytix-prima state"
         do {
-            let pool = try DatabasePool(path: path, configuration: configuration)
+            let pool = try retryingWhileLocked { try DatabasePool(path: path, configuration: configuration) }
             // A database without our schema (e.g. a fresh file put in its place) is not our state either.
             if try !pool.read({ db in try db.tableExists("run") }) {
                 try refuseFreshStore(path: path, layout: layout, problem: "holds no plytix-prima state")
@@ -76,7 +76,7 @@ public final class StateStore: Sendable {
         configuration.busyMode = .timeout(30)
         configuration.label = "plytix-prima state (read-only)"
         do {
-            let pool = try DatabasePool(path: path, configuration: configuration)
+            let pool = try retryingWhileLocked { try DatabasePool(path: path, configuration: configuration) }
             guard try pool.read({ db in try migrator.hasCompletedMigrations(db) }) else {
                 throw StateError("the state store \(path) has an older schema; the next `run` upgrades it")
             }
@@ -85,6 +85,25 @@ public final class StateStore: Sendable {
             throw error
         } catch {
             throw StateError("the state store \(path) cannot be read (\(error))")
+        }
+    }
+
+    /// Runs `open` again while SQLite answers "database is locked" (`SQLITE_BUSY`), for up to
+    /// `timeout`. Opening a pool switches the file to WAL, and two workers started together on
+    /// a fresh root (two `watch` processes) can be refused that at once, without the busy
+    /// timeout being waited: SQLite skips its busy handler where waiting could deadlock. CI saw
+    /// a second watcher exit with "the state store … cannot be used (SQLite error 5: database is
+    /// locked - while executing `PRAGMA journal_mode = WAL`)".
+    static func retryingWhileLocked<T>(
+        timeout: TimeInterval = 30, pause: TimeInterval = 0.05, _ open: () throws -> T
+    ) throws -> T {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            do {
+                return try open()
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                Thread.sleep(forTimeInterval: pause)
+            }
         }
     }
 
