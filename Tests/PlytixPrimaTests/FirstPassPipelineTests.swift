@@ -164,6 +164,8 @@ import Testing
         #expect(rows.dropFirst(6).allSatisfy { $0.known == nil && $0.duplicate == nil })
 
         // One at a time (as pass 2 takes them): the same rows in the same order, across batches.
+        // (Pass 2 reads its spool once and gives back what it read 16 MiB at a time; this spool
+        // is far smaller, so it can be read a second time.)
         var oneByOne = SpoolPrefetch(path: path, catalogue: catalogue, index: index).rows()
         var lines: [Int] = []
         while let row = try oneByOne.next() { lines.append(Self.line(row)) }

@@ -489,6 +489,13 @@ func independentCheckDigit(_ data: String) -> Int {
         #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
     }
 
+    /// CR LF is one character: refused as a whole even where CR and LF are each allowed.
+    @Test func aLineBreakIsOneCharacterEvenWhereItsBytesAreAllowed() throws {
+        let spec = try #require(AllowedCharacters("\u{09}-\u{0D}a-z"))
+        #expect(spec.firstDisallowed(in: "ab\ncd\r") == nil)
+        #expect(spec.firstDisallowed(in: "ab\r\ncd") == "\r\n")
+    }
+
     @Test func emptyValuesHaveNothingDisallowed() {
         #expect(Self.itemCode.firstDisallowed(in: "") == nil)
     }

@@ -33,7 +33,11 @@ public struct AllowedCharacters: Sendable, Equatable, CustomStringConvertible {
         var bytesOf = value
         let allAllowed = bytesOf.withUTF8 { bytes in
             allowed.withUnsafeBufferPointer { allowed in
-                for byte in bytes where byte >= 0x80 || !allowed[Int(byte)] { return false }
+                for (index, byte) in bytes.enumerated() {
+                    if byte >= 0x80 || !allowed[Int(byte)] { return false }
+                    // CR LF is one character of two bytes, never allowed: the loop below names it.
+                    if byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A { return false }
+                }
                 return true
             }
         }

@@ -86,7 +86,8 @@ final class BinaryRecordReader {
     private var fileOffset: Int64 = 0
     /// With `releasingReadBytes`: how much of the file's start has been given back so far.
     private var released: Int64 = 0
-    private let releasesReadBytes: Bool
+    /// Cleared when the file system cannot punch holes (it is not asked again).
+    private var releasesReadBytes: Bool
 
     /// `releasingReadBytes`: for a scratch file read once (the run's spool). What has been read
     /// is punched out of the file as the reader goes, so its page-cache pages (a gigabyte for a
@@ -106,7 +107,11 @@ final class BinaryRecordReader {
         let step: Int64 = 16 << 20
         let end = fileOffset / step * step
         guard end > released else { return }
-        if HolePunch.punch(descriptor, offset: released, length: end - released) { released = end }
+        if HolePunch.punch(descriptor, offset: released, length: end - released) {
+            released = end
+        } else {
+            releasesReadBytes = false
+        }
     }
 
     deinit { close(descriptor) }
