@@ -339,7 +339,8 @@ public struct RunProcessor: Sendable {
             if counts.read % 4096 == 0 && control.isCancelled { return nil }
             counts.read += 1
             let duplicateEntry = prefetched.duplicate, known = prefetched.known, isParent = prefetched.isParent
-            // Consumed, so the row moves into the case below instead of being copied.
+            // Consumed, so the row moves into the case below instead of being copied once more
+            // (it shares its buffers with its batch until the batch is handed back: `SpoolPrefetch.Rows`).
             switch (consume prefetched).record {
             case .accepted(var row):
                 if let duplicate = duplicate(row.sku, line: row.line, entry: duplicateEntry) {

@@ -28,6 +28,23 @@ enum UTF8Text {
         }
     }
 
+    /// Whether every byte is ASCII (then it is the same text in UTF-8 and Windows-1252). Eight
+    /// bytes at a time: a description is a kilobyte or more.
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = UnsafeRawPointer(bytes.baseAddress) else { return true }
+        var any: UInt64 = 0
+        var i = 0
+        while i + 8 <= bytes.count {
+            any |= base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < bytes.count {
+            any |= UInt64(bytes[i])
+            i += 1
+        }
+        return any & 0x8080_8080_8080_8080 == 0
+    }
+
     /// Whether `bytes` are well-formed UTF-8 (Unicode's table 3-7: no overlong forms, no
     /// surrogates, nothing above U+10FFFF). Runs of ASCII are skipped eight bytes at a time.
     static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

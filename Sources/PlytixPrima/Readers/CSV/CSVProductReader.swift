@@ -185,23 +185,7 @@ struct CSVCellDecoder: Sendable {
     func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         switch encoding {
         case .utf8: return UTF8Text.string(validating: bytes)
-        case .windows1252: return Self.isASCII(bytes) ? UTF8Text.string(knownValid: bytes) : Windows1252.decode(bytes)
+        case .windows1252: return UTF8Text.isASCII(bytes) ? UTF8Text.string(knownValid: bytes) : Windows1252.decode(bytes)
         }
-    }
-
-    /// Eight bytes at a time: a description is a kilobyte or more.
-    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = UnsafeRawPointer(bytes.baseAddress) else { return true }
-        var any: UInt64 = 0
-        var i = 0
-        while i + 8 <= bytes.count {
-            any |= base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            i += 8
-        }
-        while i < bytes.count {
-            any |= UInt64(bytes[i])
-            i += 1
-        }
-        return any & 0x8080_8080_8080_8080 == 0
     }
 }
