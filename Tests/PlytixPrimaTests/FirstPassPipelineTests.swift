@@ -300,3 +300,42 @@ import Testing
         watching.wait()
     }
 }
+
+/// A run cancelled through `RunControl` while pass 1 is still reading and mapping: it ends as
+/// cancelled, its spool is removed, nothing of pass 2 is written and the export stays. (Where
+/// in pass 1 it stopped is not visible from here: a cancel seen only at the end of the pass
+/// would pass too.)
+@Suite struct FirstPassCancellationTests {
+    @Test(.timeLimit(.minutes(2)))
+    func aRunCancelledInItsFirstPassStops() throws {
+        let directory = TempDirectory("cancel-first")
+        let export = directory.write("export.csv", MiniExport.csv((0..<80_000).map { MiniExport.row("P-\($0)") }))
+        let staging = directory.path + "/staging"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        let control = RunControl()
+        // Pass 1 spools its rows as they are mapped: cancel once the spool holds some.
+        let watching = DispatchSemaphore(value: 0)
+        let spoolPath = staging + "/.rows.spool"
+        let watcher = Thread {
+            func spooled() -> Int { (try? FileManager.default.attributesOfItem(atPath: spoolPath)[.size] as? Int) ?? 0 }
+            while spooled() < 1 << 20 && !control.isCancelled { usleep(200) }
+            control.cancel()
+            watching.signal()
+        }
+        watcher.start()
+        defer { control.cancel() }
+        do {
+            let staged = try RunProcessor(config: DefaultLayout.config).stage(
+                inputPath: export, sourceName: "export.csv", startedAt: Date(), into: staging, control: control)
+            Issue.record("the run was not stopped: \(staged.counts)")
+        } catch .cancelled {
+            let left = try FileManager.default.contentsOfDirectory(atPath: staging)
+            #expect(!left.contains { $0.hasPrefix("items-") || $0 == "manifest.json" || $0 == "rejects.csv" }, "\(left)")
+            #expect(!left.contains(".rows.spool"), "the spool is removed")
+            #expect(FileManager.default.fileExists(atPath: export), "the export stays for the next run")
+        } catch {
+            Issue.record("expected a cancelled run, got \(error)")
+        }
+        watching.wait()
+    }
+}
