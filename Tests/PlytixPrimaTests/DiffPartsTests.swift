@@ -160,7 +160,7 @@ import PlytixPrimaTestSupport
 
     static func canPunchHoles(in directory: String) -> Bool {
         let path = directory + "/probe"
-        FileManager.default.createFile(atPath: path, contents: Data(count: 1 << 16))
+        guard FileManager.default.createFile(atPath: path, contents: Data(count: 1 << 16)) else { return false }
         let descriptor = open(path, O_RDWR | O_CLOEXEC)
         defer { close(descriptor) }
         return descriptor >= 0 && HolePunch.punch(descriptor, offset: 0, length: 1 << 16)

@@ -215,7 +215,7 @@ import Testing
         try writer.flush()
         let bytes = try #require(FileManager.default.contents(atPath: path))
         // A record of an unknown kind after the good one.
-        FileManager.default.createFile(atPath: path, contents: bytes + [9])
+        #expect(FileManager.default.createFile(atPath: path, contents: bytes + [9]))
         let prefetch = SpoolPrefetch(path: path, catalogue: nil, index: SKUIndex())
         #expect(try prefetch.nextBatch()?.count == 1)
         #expect(throws: OutputError.self) { _ = try prefetch.nextBatch() }

@@ -102,7 +102,7 @@ import PlytixPrimaTestSupport
         let (runID, delta) = try publishedButUncommitted(root, worker: "wtest")
         // Cut off its end record: applying it fails every time.
         let bytes = try #require(FileManager.default.contents(atPath: delta))
-        FileManager.default.createFile(atPath: delta, contents: bytes.prefix(bytes.count - 40))
+        #expect(FileManager.default.createFile(atPath: delta, contents: bytes.prefix(bytes.count - 40)))
         let state = try StateStore.open(layout: root.layout)
         #expect(CrashRecovery.settlePublishedDeltas(pipeline: DefaultPipeline.name, layout: root.layout, state: state) == runID)
         #expect(FileSystem.exists(delta))
