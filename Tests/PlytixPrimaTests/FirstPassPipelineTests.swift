@@ -261,43 +261,56 @@ import Testing
     }
 }
 
-/// A run stopped (graceful shutdown past its grace period) while its barrier pass writes: the
-/// pass stops within a few thousand rows, its spool-reading thread with it, and nothing is
-/// staged as done.
-@Suite struct BarrierPassCancellationTests {
-    @Test(.timeLimit(.minutes(2)))
-    func aRunCancelledInItsBarrierPassStops() throws {
-        let directory = TempDirectory("cancel-barrier")
-        // Large enough that the pass lasts long after the first file, however busy the machine.
+/// Stages an 80,000-row export (large enough that each pass outlasts a watcher's poll, however
+/// busy the machine) and cancels it through `RunControl` once `cancelWhen(staging)` holds.
+/// `inspect` gets the staging folder and the export's path when the run ends as cancelled.
+enum CancelledRun {
+    static func stage(
+        _ label: String, config: PipelineConfig = DefaultLayout.config, cancelWhen: @escaping @Sendable (String) -> Bool,
+        inspect: (_ staging: String, _ export: String) throws -> Void
+    ) throws {
+        let directory = TempDirectory(label)
         let export = directory.write("export.csv", MiniExport.csv((0..<80_000).map { MiniExport.row("P-\($0)") }))
         let staging = directory.path + "/staging"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
-        var config = DefaultLayout.config
-        config.output.rowsPerChunk = 100
         let control = RunControl()
-        // The first import file closes after 100 rows of the barrier pass: cancel then.
         let watching = DispatchSemaphore(value: 0)
-        let watcher = Thread {
-            let firstChunk = staging + "/" + ChunkWriter.fileName(prefix: "items", number: 1)
-            while !FileManager.default.fileExists(atPath: firstChunk) && !control.isCancelled { usleep(200) }
+        Thread {
+            while !cancelWhen(staging) && !control.isCancelled { usleep(200) }
             control.cancel()
             watching.signal()
-        }
-        watcher.start()
+        }.start()
         defer { control.cancel() }
         do {
             let staged = try RunProcessor(config: config).stage(
                 inputPath: export, sourceName: "export.csv", startedAt: Date(), into: staging, control: control)
             Issue.record("the run was not stopped: \(staged.counts)")
         } catch .cancelled {
-            // Stopped where the barrier pass next looks (every 4,096 rows), far before the end.
-            let written = try FileManager.default.contentsOfDirectory(atPath: staging).filter { $0.hasPrefix("items-") }
-            #expect(!written.isEmpty && written.count < 800, "\(written.count) of 800 import files")
-            #expect(!FileManager.default.fileExists(atPath: staging + "/manifest.json"))
+            try inspect(staging, export)
         } catch {
             Issue.record("expected a cancelled run, got \(error)")
         }
         watching.wait()
+    }
+}
+
+/// A run stopped (graceful shutdown past its grace period) while its barrier pass writes: the
+/// pass stops within a few thousand rows, its spool-reading thread with it, and nothing is
+/// staged as done.
+@Suite struct BarrierPassCancellationTests {
+    @Test(.timeLimit(.minutes(2)))
+    func aRunCancelledInItsBarrierPassStops() throws {
+        var config = DefaultLayout.config
+        config.output.rowsPerChunk = 100
+        // The first import file closes after 100 rows of the barrier pass: cancel then.
+        try CancelledRun.stage("cancel-barrier", config: config, cancelWhen: { staging in
+            FileManager.default.fileExists(atPath: staging + "/" + ChunkWriter.fileName(prefix: "items", number: 1))
+        }) { staging, _ in
+            // Stopped where the barrier pass next looks (every 4,096 rows), far before the end.
+            let written = try FileManager.default.contentsOfDirectory(atPath: staging).filter { $0.hasPrefix("items-") }
+            #expect(!written.isEmpty && written.count < 800, "\(written.count) of 800 import files")
+            #expect(!FileManager.default.fileExists(atPath: staging + "/manifest.json"))
+        }
     }
 }
 
@@ -308,34 +321,14 @@ import Testing
 @Suite struct FirstPassCancellationTests {
     @Test(.timeLimit(.minutes(2)))
     func aRunCancelledInItsFirstPassStops() throws {
-        let directory = TempDirectory("cancel-first")
-        let export = directory.write("export.csv", MiniExport.csv((0..<80_000).map { MiniExport.row("P-\($0)") }))
-        let staging = directory.path + "/staging"
-        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
-        let control = RunControl()
-        // Pass 1 spools its rows as they are mapped: cancel once the spool holds some.
-        let watching = DispatchSemaphore(value: 0)
-        let spoolPath = staging + "/.rows.spool"
-        let watcher = Thread {
-            func spooled() -> Int { (try? FileManager.default.attributesOfItem(atPath: spoolPath)[.size] as? Int) ?? 0 }
-            while spooled() < 1 << 20 && !control.isCancelled { usleep(200) }
-            control.cancel()
-            watching.signal()
-        }
-        watcher.start()
-        defer { control.cancel() }
-        do {
-            let staged = try RunProcessor(config: DefaultLayout.config).stage(
-                inputPath: export, sourceName: "export.csv", startedAt: Date(), into: staging, control: control)
-            Issue.record("the run was not stopped: \(staged.counts)")
-        } catch .cancelled {
+        // Pass 1 spools its rows as they are mapped: cancel once the spool holds a megabyte.
+        try CancelledRun.stage("cancel-first", cancelWhen: { staging in
+            ((try? FileManager.default.attributesOfItem(atPath: staging + "/.rows.spool")[.size] as? Int) ?? 0) >= 1 << 20
+        }) { staging, export in
             let left = try FileManager.default.contentsOfDirectory(atPath: staging)
             #expect(!left.contains { $0.hasPrefix("items-") || $0 == "manifest.json" || $0 == "rejects.csv" }, "\(left)")
             #expect(!left.contains(".rows.spool"), "the spool is removed")
             #expect(FileManager.default.fileExists(atPath: export), "the export stays for the next run")
-        } catch {
-            Issue.record("expected a cancelled run, got \(error)")
         }
-        watching.wait()
     }
 }
