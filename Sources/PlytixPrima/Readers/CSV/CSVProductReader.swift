@@ -173,12 +173,8 @@ struct CSVCellDecoder: Sendable {
         return (String(decoding: bytes, as: UTF8.self), false)
     }
 
-    func decode(_ bytes: some Collection<UInt8>) -> String? {
-        switch encoding {
-        case .utf8: return String(validating: bytes, as: UTF8.self)
-        case .windows1252: return Windows1252.decode(bytes)
-        }
-    }
+    /// A header cell or an overlong row's key, decoded as every cell is.
+    func decode(_ bytes: [UInt8]) -> String? { bytes.withUnsafeBufferPointer { decode($0) } }
 
     /// The hot path, once per kept cell: UTF-8 is checked by `UTF8Text`, eight ASCII bytes at a
     /// time, instead of by the standard library a byte at a time.
