@@ -413,6 +413,25 @@ import PlytixPrimaTestSupport
         #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
     }
 
+    @Test func countOfAByteMatchesAByteByByteCount() {
+        var mismatches: [String] = []
+        for bytes in Self.buffers {
+            bytes.withUnsafeBytes { buffer in
+                for start in 0...bytes.count {
+                    for end in start...bytes.count {
+                        let slice = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
+                        for byte: UInt8 in [0x0A, 0x20, 0x00, 0x80, 0xFF, 0x61] {
+                            let expected = bytes[start..<end].count { $0 == byte }
+                            let found = ByteRuns.count(of: byte, in: slice)
+                            if found != expected { mismatches.append("\(bytes) \(start)..<\(end) \(byte): \(found), not \(expected)") }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+    }
+
     @Test func containsAnyOfFourMatchesAByteByByteSearch() {
         let sets: [(UInt8, UInt8, UInt8, UInt8)] = [(0x2C, 0x22, 0x0A, 0x0D), (0x09, 0x22, 0x0A, 0x0D), (0x20, 0x80, 0xFF, 0x00)]
         var mismatches: [String] = []

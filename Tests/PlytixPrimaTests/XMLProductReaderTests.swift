@@ -251,6 +251,32 @@ private let sample = """
         #expect(try rows(xml, wanted: ["sku", "label", "sku"]).map(\.values) == [["S", nil, "S"]])
     }
 
+    @Test func repeatedFieldWantedTwiceJoinsInBothPositions() throws {
+        // An empty first value still takes a separator; each position gets the whole joined value.
+        let xml = document("""
+          <product><ean/><sku>S</sku><ean>2</ean><label>L</label><ean>3</ean></product>
+          <product><ean>9</ean></product>
+        """)
+        #expect(try rows(xml, wanted: ["ean", "label", "ean", "sku"]).map(\.values) == [
+            [",2,3", "L", ",2,3", "S"],
+            ["9", nil, "9", nil],
+        ])
+    }
+
+    @Test func aProductCutShortLeavesOnlyFinishedRowsInTheBatch() throws {
+        let xml = "<products><product><sku>A</sku><label>first</label></product><product><sku>B</sku><label>cut"
+        let reader = try XMLProductReader(source: MemoryByteSource(xml), settings: XMLReaderSettings(), wantedFields: ["sku", "label"])
+        var batch = RowBatch()
+        #expect(try reader.next(into: &batch))
+        let spans = batch.spans.count, bytes = batch.bytes.count
+        #expect(throws: FileFault.self) { _ = try reader.next(into: &batch) }
+        #expect(batch.entries.count == 1)
+        #expect(batch.spans.count == spans)
+        #expect(batch.bytes.count == bytes)
+        let values = batch.outcomes(fieldCount: 2, decoder: nil).compactMap { if case .row(let row) = $0 { row.values } else { nil } }
+        #expect(values == [["A", "first"]])
+    }
+
     @Test func otherElementsUnderTheRootAreSkipped() throws {
         let xml = document("""
           <meta><product><sku>NOT-A-PRODUCT</sku></product></meta>
@@ -637,6 +663,51 @@ private let sample = """
         }
     }
 
+    /// A document with every kind of markup, end tags with line breaks before their `>`,
+    /// attribute values holding `>` and `/`, and long text: scanned whole (the fast path
+    /// through text and plain tags) and one byte at a time (every step through `advance`).
+    @Test func wholeBlocksAgreeWithOneByteAtATime() {
+        var generator = SplitMix64(seed: 11)
+        var xml = "<?xml version=\"1.0\"?>\n<products>\n"
+        let pieces = [
+            "<sku>PX-1</sku>", "<label a=\"x>/y\" b='q\"'>Pan</label>", "<empty/>", "<e\n/>", "<size\n></size\n>",
+            "<!-- <p> -- not > a tag -->", "<![CDATA[ <b>]] ]></b> ]]>", "<?pi a > b ?>", "text & more\n\n",
+            "<d><![CDATA[\(String(repeating: "long line of text\n", count: 9))]]></d>", "<x></x >", "<x></x>",
+        ]
+        for _ in 0..<300 {
+            xml += "  <product\(generator.next() % 3 == 0 ? "\n" : "")>"
+            for _ in 0..<Int(generator.next() % 6) { xml += pieces[Int(generator.next() % UInt64(pieces.count))] }
+            xml += "</product\(generator.next() % 4 == 0 ? "\n" : "")>\n"
+        }
+        xml += "</products>\n"
+        let bytes = Array(xml.utf8)
+        func scanned(_ size: Int) -> (XMLMarkupScanner, [XMLMarkupScanner.ElementStart]) {
+            var scanner = XMLMarkupScanner()
+            var position = 0
+            while position < bytes.count {
+                let end = min(position + size, bytes.count)
+                bytes[position..<end].withUnsafeBytes { scanner.scan($0) }
+                position = end
+            }
+            var starts: [XMLMarkupScanner.ElementStart] = []
+            while let start = scanner.takeRootChildStart() { starts.append(start) }
+            return (scanner, starts)
+        }
+        let (whole, wholeStarts) = scanned(bytes.count)
+        let (single, singleStarts) = scanned(1)
+        #expect(wholeStarts.count == 300)
+        #expect(wholeStarts == singleStarts)
+        #expect(whole.line == single.line)
+        #expect(whole.line == bytes.count { $0 == 0x0A } + 1)
+        #expect(whole.rootClosed && single.rootClosed)
+        #expect(!whole.endedInsideDocument && !single.endedInsideDocument)
+        for size in [7, 64, 4000] {
+            let (chunked, chunkedStarts) = scanned(size)
+            #expect(chunkedStarts == wholeStarts, "chunks of \(size)")
+            #expect(chunked.line == whole.line, "chunks of \(size)")
+        }
+    }
+
     @Test func doctypeIsAFinding() {
         var scanner = XMLMarkupScanner()
         Array("<?xml version=\"1.0\"?>\n\n<!DOCTYPE x>".utf8).withUnsafeBytes { scanner.scan($0) }
@@ -660,8 +731,8 @@ private let sample = """
 
     @Test func wantedNamesAndDuplicates() {
         var table = XMLFieldNameTable(wanted: ["sku", "label", "sku"])
-        #expect(table.positions[Self.slot(&table, "sku")] == [0, 2])
-        #expect(table.positions[Self.slot(&table, "label")] == [1])
+        #expect(table.positions(of: Self.slot(&table, "sku")) == [0, 2])
+        #expect(table.positions(of: Self.slot(&table, "label")) == [1])
         #expect(Self.slot(&table, "skus") == XMLFieldNameTable.notWanted)
         #expect(Self.slot(&table, "") == XMLFieldNameTable.notWanted)
         #expect(table.namesInOrder == ["sku", "label", "skus", ""])
@@ -671,13 +742,13 @@ private let sample = """
         var table = XMLFieldNameTable(wanted: (0..<300).map { "want\($0)" })
         for round in 0..<2 {
             for index in 0..<300 {
-                #expect(table.positions[Self.slot(&table, "want\(index)")] == [index], "round \(round)")
+                #expect(table.positions(of: Self.slot(&table, "want\(index)")) == [index], "round \(round)")
             }
         }
         for index in 0..<(XMLFieldNameTable.maxRemembered + 500) {
             #expect(Self.slot(&table, "other\(index)") == XMLFieldNameTable.notWanted)
         }
         #expect(table.namesInOrder.count == 300 + XMLFieldNameTable.maxRemembered)
-        #expect(table.positions[Self.slot(&table, "want7")] == [7])
+        #expect(table.positions(of: Self.slot(&table, "want7")) == [7])
     }
 }

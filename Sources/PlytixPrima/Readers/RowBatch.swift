@@ -36,6 +36,33 @@ struct RowBatch: Sendable {
         bytes.append(contentsOf: cell)
     }
 
+    /// Appends `count` spans for a row whose fields arrive in any order (an XML product): each
+    /// starts absent, and `setCell` fills it.
+    mutating func appendAbsentCells(_ count: Int) {
+        for _ in 0..<count { spans.append(Span(start: bytes.count, count: -1)) }
+    }
+
+    /// Gives the span at `index` the bytes of `value`. A span that already has a value (a field
+    /// met twice) gets its old value, `separator`, then `value`, appended as one new run; the old
+    /// run stays unused in `bytes` until the batch is emptied.
+    mutating func setCell(_ index: Int, to value: UnsafeBufferPointer<UInt8>, joiningWith separator: [UInt8]) {
+        let old = spans[index]
+        let start = bytes.count
+        if old.count >= 0 {
+            bytes.reserveCapacity(start + old.count + separator.count + value.count)
+            for offset in old.start..<old.start + old.count { bytes.append(bytes[offset]) }
+            bytes.append(contentsOf: separator)
+        }
+        bytes.append(contentsOf: value)
+        spans[index] = Span(start: start, count: bytes.count - start)
+    }
+
+    /// Drops what a row that was not finished appended (spans from `span` on, bytes from `byte` on).
+    mutating func dropUnfinishedRow(spansFrom span: Int, bytesFrom byte: Int) {
+        spans.removeSubrange(span...)
+        bytes.removeSubrange(byte...)
+    }
+
     /// The batch's rows and rejects, row by row, as the reader's `next()` returns them.
     /// `decoder`: the CSV export's encoding; `nil` for bytes already known to be UTF-8 text
     /// (libxml2's). With `recognition`, every row is printed from its bytes, and a row Prima's

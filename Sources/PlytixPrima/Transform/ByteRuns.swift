@@ -39,6 +39,23 @@ enum ByteRuns {
         return false
     }
 
+    /// How many bytes of `bytes` are `byte` (the XML scanner counts line breaks this way).
+    static func count(of byte: UInt8, in bytes: UnsafeRawBufferPointer) -> Int {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
+        let spread = ones &* UInt64(byte)
+        var count = 0
+        var i = 0
+        while i + 8 <= bytes.count {
+            count &+= equalFlags(load(base + i) ^ spread).nonzeroBitCount
+            i += 8
+        }
+        while i < bytes.count {
+            if base[i] == byte { count &+= 1 }
+            i += 1
+        }
+        return count
+    }
+
     /// The end of the text from `start` that collapsing whitespace leaves as it is: visible
     /// ASCII and single spaces between visible characters. Stops at the first byte that is
     /// neither (a space before a space, a line break, a control character, a multi-byte
@@ -82,8 +99,13 @@ enum ByteRuns {
     /// 0x80 in each byte of `word` that is an ASCII space, 0 in the others (exact per byte).
     @inline(__always)
     private static func spaceFlags(_ word: UInt64) -> UInt64 {
-        let x = word ^ (ones &* 0x20)
-        return ~(((x & ~highBits) &+ ~highBits) | x) & highBits
+        equalFlags(word ^ (ones &* 0x20))
+    }
+
+    /// 0x80 in each byte of `x` that is zero, 0 in the others (exact per byte, unlike `hasZeroByte`).
+    @inline(__always)
+    private static func equalFlags(_ x: UInt64) -> UInt64 {
+        ~(((x & ~highBits) &+ ~highBits) | x) & highBits
     }
 
     @inline(__always)

@@ -28,13 +28,17 @@ struct XMLFieldNameTable {
     private var storage: [UInt8] = []
     private var entries: [Entry]
     private var count = 0
-    /// For each slot, the positions in `SourceRow.values` it fills.
-    private(set) var positions: [[Int]] = []
+    /// Every slot's positions in `SourceRow.values`, back to back: slot `s` fills
+    /// `positionList[positionStarts[s]..<positionStarts[s + 1]]` (flat, so a lookup copies no array).
+    private var positionList: [Int] = []
+    private var positionStarts: [Int] = [0]
+    private var slotCount: Int { positionStarts.count - 1 }
     /// Every distinct name met (wanted or not), in order of first appearance.
     private(set) var namesInOrder: [String] = []
 
     init(wanted: [String]) {
         entries = Array(repeating: .vacant, count: 16)
+        var positions: [[Int]] = []
         for (position, name) in wanted.enumerated() {
             let bytes = Array(name.utf8)
             let hash = Self.hash(bytes)
@@ -45,7 +49,19 @@ struct XMLFieldNameTable {
                 insert(bytes, hash: hash, slot: positions.count - 1, seen: false)
             }
         }
+        for slotPositions in positions {
+            positionList.append(contentsOf: slotPositions)
+            positionStarts.append(positionList.count)
+        }
     }
+
+    /// Where `slot`'s positions are, for `position(at:)`.
+    func positionRange(of slot: Int) -> Range<Int> { positionStarts[slot]..<positionStarts[slot + 1] }
+
+    func position(at index: Int) -> Int { positionList[index] }
+
+    /// The positions in `SourceRow.values` that `slot` fills.
+    func positions(of slot: Int) -> [Int] { Array(positionList[positionRange(of: slot)]) }
 
     /// The slot of the NUL-terminated name at `name`, or `notWanted`.
     mutating func slot(for name: UnsafePointer<UInt8>) -> Int {
@@ -59,7 +75,7 @@ struct XMLFieldNameTable {
             return entries[index].slot
         }
         // Bounded, so a document with a new element name in every product cannot grow it forever.
-        if count - positions.count < Self.maxRemembered {
+        if count - slotCount < Self.maxRemembered {
             insert(Array(bytes), hash: hash, slot: Self.notWanted, seen: true)
             namesInOrder.append(String(decoding: bytes, as: UTF8.self))
         }

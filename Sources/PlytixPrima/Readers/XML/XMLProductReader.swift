@@ -56,9 +56,6 @@ public final class XMLProductReader {
     /// The field read holds text beside its sub-elements.
     private var mixedContent = false
     private var joined: [UInt8] = []
-    /// Per wanted field, the product's value so far as bytes, and whether the field was met.
-    private var fieldBytes: [[UInt8]]
-    private var fieldMet: [Bool]
 
     private enum Phase {
         case inRoot
@@ -83,8 +80,6 @@ public final class XMLProductReader {
         self.settings = settings
         names = XMLFieldNameTable(wanted: wantedFields)
         fieldCount = wantedFields.count
-        fieldBytes = Array(repeating: [], count: wantedFields.count)
-        fieldMet = Array(repeating: false, count: wantedFields.count)
         rootName = Array(settings.rootElement.utf8)
         productName = Array(settings.productElement.utf8)
         fieldAttribute = settings.fieldNameAttribute.map { Array($0.utf8) + [0] }
@@ -217,28 +212,23 @@ public final class XMLProductReader {
     // MARK: - Products and fields
 
     /// Reads the children of the current `<product>` into `batch`; the reader ends on its end tag.
+    /// Each field's bytes go straight into the batch, in document order; the row's spans are in
+    /// field order, so a field the product lacks stays absent.
     private func readProduct(line: Int, into batch: inout RowBatch) throws(FileFault) {
-        for position in 0..<fieldCount {
-            fieldMet[position] = false
-            fieldBytes[position].removeAll(keepingCapacity: true)
-        }
-        try readFields { slot, bytes in
-            for position in names.positions[slot] {
-                // A field met twice in one product keeps both values, joined with the separator.
-                if fieldMet[position] { fieldBytes[position].append(contentsOf: separator) }
-                fieldMet[position] = true
-                fieldBytes[position].append(contentsOf: bytes)
+        let firstSpan = batch.spans.count, firstByte = batch.bytes.count
+        batch.appendAbsentCells(fieldCount)
+        do throws(FileFault) {
+            try readFields { slot, bytes in
+                for index in names.positionRange(of: slot) {
+                    // A field met twice in one product keeps both values, joined with the separator.
+                    batch.setCell(firstSpan + names.position(at: index), to: bytes, joiningWith: separator)
+                }
             }
+        } catch {
+            batch.dropUnfinishedRow(spansFrom: firstSpan, bytesFrom: firstByte)
+            throw error
         }
-        let row = RawRow(line: line, firstSpan: batch.spans.count)
-        for position in 0..<fieldCount {
-            guard fieldMet[position] else {
-                batch.appendCell(nil)
-                continue
-            }
-            fieldBytes[position].withUnsafeBufferPointer { batch.appendCell($0) }
-        }
-        batch.entries.append(.row(row))
+        batch.entries.append(.row(RawRow(line: line, firstSpan: firstSpan)))
     }
 
     /// Walks the children of the current `<product>`, handing each wanted field's value to
