@@ -49,6 +49,28 @@ import Testing
         #expect(second.count == 200_000 && keys.allSatisfy { second[$0] == 1 })
     }
 
+    /// At the fill limit, changing the values already held (a duplicate SKU counted again)
+    /// must not reallocate the table; the next new key does. An absent key left absent neither.
+    @Test func onlyANewKeyGrowsTheTable() {
+        var table = FingerprintTable<Int>()
+        var n = 0
+        table.set(SKUFingerprint("SKU-0"), to: 0)
+        let capacity = table.capacity
+        // Fill up to the last key that fits before growing (85%).
+        while (table.count + 1) * 100 <= capacity * 85 {
+            n += 1
+            table.set(SKUFingerprint("SKU-\(n)"), to: n)
+        }
+        #expect(table.capacity == capacity)
+        for k in 0...n { table.update(SKUFingerprint("SKU-\(k)")) { $0! += 1 } }
+        table.update(SKUFingerprint("ABSENT")) { _ in }
+        #expect(table.capacity == capacity, "updating held keys grew the table")
+        #expect(table[SKUFingerprint("SKU-\(n)")] == n + 1 && table.count == n + 1)
+        table.set(SKUFingerprint("NEW"), to: -1)
+        #expect(table.capacity > capacity && table.count == n + 2)
+        #expect((0...n).allSatisfy { table[SKUFingerprint("SKU-\($0)")] == $0 + 1 } && table[SKUFingerprint("NEW")] == -1)
+    }
+
     @Test func theSKUIndexCountsDuplicates() {
         var index = SKUIndex()
         index.record("A", line: 2)

@@ -89,22 +89,35 @@ struct FingerprintTable<Value> {
     }
 
     /// Calls `change` with the key's value (`nil` when absent); a non-`nil` result is stored.
+    /// There is no removal: `change` must leave a present key's value non-`nil`. The table
+    /// grows only for a new key, so changing the values it holds never reallocates it.
     mutating func update(_ key: SKUFingerprint, _ change: (inout Value?) -> Void) {
-        if (count + 1) * 100 > slots.count * 85 { grow() }
-        var position = home(of: key, capacity: slots.count)
-        while slots[position].value != nil {
-            if slots[position].key == key {
-                change(&slots[position].value)
-                return
+        var position = 0
+        if !slots.isEmpty {
+            position = home(of: key, capacity: slots.count)
+            while slots[position].value != nil {
+                if slots[position].key == key {
+                    change(&slots[position].value)
+                    precondition(slots[position].value != nil, "a FingerprintTable value cannot be removed")
+                    return
+                }
+                position = position + 1 == slots.count ? 0 : position + 1
             }
-            position = position + 1 == slots.count ? 0 : position + 1
         }
         var value: Value?
         change(&value)
         guard let value else { return }
+        if (count + 1) * 100 > slots.count * 85 {
+            grow()
+            position = home(of: key, capacity: slots.count)
+            while slots[position].value != nil { position = position + 1 == slots.count ? 0 : position + 1 }
+        }
         slots[position] = Slot(key: key, value: value)
         count += 1
     }
+
+    /// How many slots the table has (for tests of its growth).
+    var capacity: Int { slots.count }
 
     var isEmpty: Bool { count == 0 }
 
