@@ -44,7 +44,7 @@ public enum HTMLText {
                 continue
             }
             if byte == UInt8(ascii: "<") && opensMarkup(bytes, at: i) {
-                let close = indexOf(UInt8(ascii: ">"), in: bytes, from: i + 1) ?? n
+                let close = ByteRuns.index(of: UInt8(ascii: ">"), in: bytes, from: i + 1, to: bytes.count) ?? n
                 let skipTo = skippedContentEnd(bytes, tagStart: i, tagEnd: close)
                 // A tag separates words: "<p>a</p><p>b</p>" reads "a b".
                 out[written] = 0x20
@@ -72,11 +72,6 @@ public enum HTMLText {
         return (next >= 0x61 && next <= 0x7A) || next == UInt8(ascii: "/") || next == UInt8(ascii: "!") || next == UInt8(ascii: "?")
     }
 
-    private static func indexOf(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        guard start < bytes.count, let found = memchr(bytes.baseAddress! + start, Int32(byte), bytes.count - start) else { return nil }
-        return bytes.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
-    }
-
     /// For `<script>` and `<style>`, the end of the matching close tag; for a comment, the end of
     /// its `-->` (Word pastes conditional comments full of markup); else the tag's own end.
     private static func skippedContentEnd(_ bytes: UnsafeBufferPointer<UInt8>, tagStart: Int, tagEnd: Int) -> Int {
@@ -102,7 +97,7 @@ public enum HTMLText {
             var i = tagEnd
             while i + closing.count <= bytes.count {
                 if bytes[i..<(i + closing.count)].elementsEqual(closing, by: { lowered($0) == $1 }) {
-                    return indexOf(UInt8(ascii: ">"), in: bytes, from: i) ?? bytes.count
+                    return ByteRuns.index(of: UInt8(ascii: ">"), in: bytes, from: i, to: bytes.count) ?? bytes.count
                 }
                 i += 1
             }

@@ -167,7 +167,7 @@ struct CSVCellDecoder: Sendable {
     /// Decodes one cell; the flag is set when the bytes are not clean text (`true`: a NUL byte).
     func decodeCell(_ bytes: UnsafeBufferPointer<UInt8>) -> (String, Bool?) {
         if let text = decode(bytes) {
-            if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil { return (text, true) }
+            if ByteRuns.index(of: 0, in: bytes, from: 0, to: bytes.count) != nil { return (text, true) }
             return (text, nil)
         }
         return (String(decoding: bytes, as: UTF8.self), false)

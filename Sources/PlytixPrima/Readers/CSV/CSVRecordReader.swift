@@ -250,8 +250,7 @@ public final class CSVRecordReader {
     }
 
     private func findByte(_ byte: UInt8, from start: Int, to end: Int) -> Int? {
-        guard start < end, let hit = memchr(buffer + start, Int32(byte), end - start) else { return nil }
-        return buffer.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        ByteRuns.index(of: byte, in: UnsafeBufferPointer(start: buffer, count: end), from: start, to: end)
     }
 
     /// Line breaks inside quoted content: LF, CRLF and a lone CR each count once. Most quoted
@@ -382,7 +381,7 @@ public final class CSVRecordReader {
         var headerStart = dataStart
         while headerStart < dataEnd && (buffer[headerStart] == 10 || buffer[headerStart] == 13) { headerStart += 1 }
         let headerEnd = firstLineEnd(from: headerStart)
-        if memchr(buffer + headerStart, 0, headerEnd - headerStart) != nil {
+        if findByte(0, from: headerStart, to: headerEnd) != nil {
             throw FileFault(.unsupportedEncoding, "The header line holds NUL bytes: the file is probably UTF-16; export it as UTF-8.", line: 1, byteOffset: 0)
         }
         if let chosen = dialect.delimiter {
@@ -423,9 +422,3 @@ public final class CSVRecordReader {
         return CSVDialect.detectableDelimiters[best]
     }
 }
-
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A byte-level look at the markup libxml2 is about to parse, one block ahead of it.
 ///
 /// It answers what libxml2's streaming reader cannot:
@@ -183,16 +177,11 @@ struct XMLMarkupScanner {
 
     /// Counts the lines up to the next `target` byte and handles that byte; returns the index after it.
     private mutating func skip(to target: UInt8, in bytes: UnsafeRawBufferPointer, from index: Int) -> Int {
-        let base = bytes.baseAddress!
-        let remaining = bytes.count - index
-        guard let found = memchr(base + index, Int32(target), remaining) else {
-            line += Self.newlines(in: UnsafeRawBufferPointer(start: base + index, count: remaining))
-            return bytes.count
-        }
-        let offset = UnsafeRawPointer(found) - base
-        line += Self.newlines(in: UnsafeRawBufferPointer(start: base + index, count: offset - index))
+        let found = ByteRuns.index(of: target, in: bytes.assumingMemoryBound(to: UInt8.self), from: index, to: bytes.count)
+        line += Self.newlines(in: UnsafeRawBufferPointer(rebasing: bytes[index..<(found ?? bytes.count)]))
+        guard let found else { return bytes.count }
         step(target)
-        return offset + 1
+        return found + 1
     }
 
     private static func newlines(in bytes: UnsafeRawBufferPointer) -> Int {

@@ -1,9 +1,23 @@
-/// Word-at-a-time scans for the text transforms' hot loops. A description is mostly long runs
-/// of plain ASCII; eight bytes are checked with a few integer operations (bit tricks that flag
-/// each byte below, above or equal to a value without a borrow or carry reaching the next byte).
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Word-at-a-time scans for the readers' and the text transforms' hot loops. A description is
+/// mostly long runs of plain ASCII; eight bytes are checked with a few integer operations (bit
+/// tricks that flag each byte below, above or equal to a value without a borrow or carry
+/// reaching the next byte). A search for one byte over a long run goes to the C library's
+/// `memchr`, which uses the widest vector registers the machine has.
 enum ByteRuns {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// The index of the first `byte` in `start..<end`, or nil.
+    static func index(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int? {
+        guard start < end, let base = bytes.baseAddress, let found = memchr(base + start, Int32(byte), end - start) else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
 
     /// The index of the first byte in `start..<end` that is `a` or `b`; `end` when there is none.
     static func firstIndex(of a: UInt8, or b: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
