@@ -141,15 +141,22 @@ enum BuildIdentity {
 
     /// The executable's bytes, hashed; `nil` when a read fails (never a digest of part of it).
     private static func executableDigest() -> SHA256? {
-        guard let handle = FileHandle(forReadingAtPath: "/proc/self/exe") else { return nil }
-        defer { try? handle.close() }
         var hasher = SHA256()
-        do {
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        } catch {
-            return nil
-        }
+        guard readToEnd("/proc/self/exe", chunkSize: 1 << 20, { hasher.update(data: $0) }) else { return nil }
         return hasher
+    }
+
+    /// Hands every chunk of the file at `path` to `body`, to the end; false when it cannot be
+    /// opened or a read fails (`body` may have seen part of it).
+    private static func readToEnd(_ path: String, chunkSize: Int, _ body: (Data) -> Void) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        do {
+            while let chunk = try handle.read(upToCount: chunkSize), !chunk.isEmpty { body(chunk) }
+        } catch {
+            return false
+        }
+        return true
     }
 
     /// Shared objects mapped into this process, from `/proc/self/maps`, sorted. The file says
@@ -158,14 +165,8 @@ enum BuildIdentity {
     /// changed from one process to the next and about one diff run in five matched no print.
     /// It is read to its end.
     static func loadedLibraries() -> [String] {
-        guard let handle = FileHandle(forReadingAtPath: "/proc/self/maps") else { return [] }
-        defer { try? handle.close() }
         var maps = Data()
-        do {
-            while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty { maps.append(chunk) }
-        } catch {
-            return []
-        }
+        guard readToEnd("/proc/self/maps", chunkSize: 1 << 16, { maps.append($0) }) else { return [] }
         var paths: Set<String> = []
         for line in String(decoding: maps, as: UTF8.self).split(separator: "\n") {
             guard let slash = line.firstIndex(of: "/") else { continue }
