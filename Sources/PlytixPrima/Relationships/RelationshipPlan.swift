@@ -105,11 +105,10 @@ struct RelationshipPlan {
 
     // MARK: - Standing of a referenced SKU
 
-    func isParent(_ key: SKUFingerprint) -> Bool {
-        graph.namedParents.contains(key) || catalogue?.entry(for: key)?.isParent == true
-    }
+    func isParent(_ key: SKUFingerprint) -> Bool { isParent(key, known: catalogue?.entry(for: key)) }
 
-    /// `isParent(_:)` when the caller already has the key's catalogue entry (`known`).
+    /// Whether a row of this export, or a variant Prima has (`known`: the key's catalogue
+    /// entry, which pass 2's reading thread looks up ahead of the row), names `key` as its parent.
     func isParent(_ key: SKUFingerprint, known: KnownCatalogue.Entry?) -> Bool {
         graph.namedParents.contains(key) || known?.isParent == true
     }
