@@ -23,8 +23,9 @@ final class ChunkWriter {
     private var currentName = ""
     private var currentRows = 0
     private var line: [UInt8] = []
-    private(set) var files: [OutputFile] = []
-    private let syncer = BackgroundSync()
+    /// Closed chunks, whose digests `sealer` takes: name, rows, size and path.
+    private var closed: [(name: String, rows: Int, bytes: Int64, path: String)] = []
+    private let sealer = ChunkSealer()
     private(set) var totalRows = 0
 
     /// Numbers the first file `firstNumber` (a series that continues another writer's).
@@ -85,9 +86,16 @@ final class ChunkWriter {
     /// Closes the last chunk; returns every chunk written, in order. A run always has its first
     /// chunk, header only when no row was accepted, so the importer's input is never missing.
     func finish() throws(OutputError) -> [OutputFile] {
-        if alwaysWritesFirstChunk && files.isEmpty && current == nil { try openNext() }
+        if alwaysWritesFirstChunk && closed.isEmpty && current == nil { try openNext() }
         try closeCurrent()
-        syncer.finish()
+        let digests = try sealer.finish()
+        var files: [OutputFile] = []
+        for chunk in closed {
+            guard let digest = digests[chunk.path], digest.bytes == chunk.bytes else {
+                throw OutputError("\(chunk.path) changed after it was written (\(chunk.bytes) bytes written, \(digests[chunk.path]?.bytes ?? 0) read back)")
+            }
+            files.append(OutputFile(name: chunk.name, kind: kind, rows: chunk.rows, sha256: digest.sha256, bytes: chunk.bytes))
+        }
         return files
     }
 
@@ -97,9 +105,9 @@ final class ChunkWriter {
     }
 
     private func openNext() throws(OutputError) {
-        let number = firstNumber + files.count
+        let number = firstNumber + closed.count
         currentName = Self.fileName(prefix: prefix, number: number)
-        let writer = try DurableFileWriter(path: directory + "/" + currentName)
+        let writer = try DurableFileWriter(path: directory + "/" + currentName, hashing: false)
         try writer.write(headerLine)
         current = writer
         currentRows = 0
@@ -107,10 +115,10 @@ final class ChunkWriter {
 
     private func closeCurrent() throws(OutputError) {
         guard let writer = current else { return }
-        let (sha256, bytes) = try writer.finish(sync: false)
-        syncer.submit(writer.path)
-        files.append(OutputFile(name: currentName, kind: kind, rows: currentRows, sha256: sha256, bytes: bytes))
+        let bytes = try writer.finishUnhashed(sync: false)
+        sealer.submit(writer.path)
+        closed.append((currentName, currentRows, bytes, writer.path))
         current = nil
-        if files.count == 1 && kind == "items" { CrashPoint.afterFirstChunk.reach() }
+        if closed.count == 1 && kind == "items" { CrashPoint.afterFirstChunk.reach() }
     }
 }

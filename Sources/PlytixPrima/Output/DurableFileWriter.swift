@@ -12,12 +12,15 @@ final class DurableFileWriter {
     private let descriptor: Int32
     private var buffer: [UInt8] = []
     private let flushThreshold = 1 << 20
-    private var hasher = SHA256()
+    /// nil: not hashed here (`ChunkSealer` hashes the closed file on a thread of its own).
+    private var hasher: SHA256?
     private(set) var bytesWritten: Int64 = 0
     private var closed = false
 
-    init(path: String) throws(OutputError) {
+    /// `hashing`: false for a file whose digest is taken after it is closed (`finishUnhashed`).
+    init(path: String, hashing: Bool = true) throws(OutputError) {
         self.path = path
+        hasher = hashing ? SHA256() : nil
         descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw OutputError.system("create \(path)", errno) }
         buffer.reserveCapacity(flushThreshold + (64 << 10))
@@ -42,7 +45,7 @@ final class DurableFileWriter {
     private func flush() throws(OutputError) {
         guard !buffer.isEmpty else { return }
         let failure: Int32? = buffer.withUnsafeBytes { raw in
-            hasher.update(bufferPointer: raw)
+            hasher?.update(bufferPointer: raw)
             return POSIXWrite.all(raw, to: descriptor)
         }
         if let failure { throw OutputError.system("write \(path)", failure) }
@@ -53,13 +56,20 @@ final class DurableFileWriter {
     /// Flushes and closes; returns the file's SHA-256 (hex) and size. With `sync`, fsyncs first;
     /// without, the caller fsyncs later (`FileSystem.syncFile`), e.g. a batch of chunks at once.
     func finish(sync: Bool = true) throws(OutputError) -> (sha256: String, bytes: Int64) {
+        precondition(hasher != nil, "\(path) was written without hashing: finish it with finishUnhashed")
+        let bytes = try finishUnhashed(sync: sync)  // hashes what was still buffered
+        return (Hex.string(hasher!.finalize()), bytes)
+    }
+
+    /// Flushes and closes, as `finish` does, without a digest; returns the file's size.
+    func finishUnhashed(sync: Bool = true) throws(OutputError) -> Int64 {
         try flush()
         if sync {
             guard fsync(descriptor) == 0 else { throw OutputError.system("fsync \(path)", errno) }
         }
         closed = true
         guard close(descriptor) == 0 else { throw OutputError.system("close \(path)", errno) }
-        return (Hex.string(hasher.finalize()), bytesWritten)
+        return bytesWritten
     }
 
     /// Writes a whole small file durably.

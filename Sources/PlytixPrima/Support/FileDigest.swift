@@ -47,21 +47,46 @@ final class FileDigest: Sendable {
         guard descriptor >= 0 else {
             return .failure(FileFault(.unreadable, "The file cannot be opened a second time: \(String(cString: strerror(errno)))."))
         }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        switch contents(of: descriptor, until: { stopped.load(ordering: .relaxed) }) {
+        case .hashed(let digest): return .success(digest)
+        case .readFailed(let code): return .failure(FileFault(.unreadable, "Reading the file failed: \(String(cString: strerror(code)))."))
+        case .stopped: return .failure(FileFault(.unreadable, "Stopped."))
+        }
+    }
+
+    enum Reading {
+        case hashed(Digest)
+        case readFailed(errno: Int32)
+        case stopped
+    }
+
+    /// The SHA-256 and size of everything `descriptor` holds, read with `pread` from its start
+    /// (its offset never moves); `stop` is asked before each megabyte.
+    static func contents(of descriptor: Int32, until stop: () -> Bool = { false }) -> Reading {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 64)
         defer { buffer.deallocate() }
+        return contents(of: descriptor, through: buffer, until: stop)
+    }
+
+    /// How much one `pread` asks for.
+    static let readSize = 1 << 20
+
+    /// `contents(of:until:)` reading through the caller's `buffer` (a thread that hashes file
+    /// after file keeps one, rather than a megabyte allocated and freed per file).
+    static func contents(of descriptor: Int32, through buffer: UnsafeMutableRawBufferPointer, until stop: () -> Bool = { false }) -> Reading {
         var hasher = SHA256()
         var offset: Int64 = 0
-        while !stopped.load(ordering: .relaxed) {
+        while !stop() {
             let count = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
             if count < 0 {
                 if errno == EINTR { continue }
-                return .failure(FileFault(.unreadable, "Reading the file failed: \(String(cString: strerror(errno)))."))
+                return .readFailed(errno: errno)
             }
-            if count == 0 { return .success(Digest(sha256: Hex.string(hasher.finalize()), bytes: offset)) }
+            if count == 0 { return .hashed(Digest(sha256: Hex.string(hasher.finalize()), bytes: offset)) }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             offset += Int64(count)
         }
-        return .failure(FileFault(.unreadable, "Stopped."))
+        return .stopped
     }
 }
 
