@@ -25,6 +25,32 @@ import PlytixPrimaTestSupport
         #expect((runs.first?["counts"] as? [String: Int])?["new"] == 2)
     }
 
+    /// A store this binary creates has 16 KB pages; one made with another page size (an older
+    /// binary's 4 KB) keeps its own and goes on working.
+    @Test func aNewStoreHasSixteenKilobytePagesAndAnOlderOneKeepsItsOwn() throws {
+        let root = TempRoot("state-pages", fullMode: true)
+        root.drop("first.csv", StateFixture.export(["P-1"]).bytes, age: 120)
+        try #require(try StateFixture.run(root).status == 0)
+        let path = root.path + "/" + Self.statePath
+        func pageSize() throws -> Int? { try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "PRAGMA page_size") } }
+        #expect(try pageSize() == 16384)
+        // Rewritten as a 4 KB store (WAL is left for the VACUUM that changes the page size).
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = DELETE")
+            try db.execute(sql: "PRAGMA page_size = 4096")
+            try db.execute(sql: "VACUUM")
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+        }
+        try queue.close()
+        #expect(try pageSize() == 4096)
+        root.drop("second.csv", StateFixture.export(["P-1", "P-2"]).bytes)
+        let second = try StateFixture.run(root)
+        #expect(second.status == 0, "\(second.summary)")
+        #expect(try pageSize() == 4096)
+        #expect(try StateFixture.snapshot(root).items.map(\.sku) == ["P-1", "P-2"])
+    }
+
     /// Publishes one run, then lets `damage` change the state folder; the next `run` must stop
     /// with exit 2 before claiming anything, and say which file is wrong.
     private func refusedAfter(_ label: String, _ damage: (TempRoot) throws -> Void) throws -> (TempRoot, StateFixture.Exit) {

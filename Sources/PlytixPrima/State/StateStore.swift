@@ -16,6 +16,8 @@ public struct StateError: Error, Sendable, CustomStringConvertible {
 /// statements and versioned migrations; state only changes after a run's output is published.
 public final class StateStore: Sendable {
     public static let fileName = "plytix-prima.sqlite"
+    /// The page size of a store this binary creates.
+    static let pageSize = 16384
     public static let schemaVersion = "v1"
 
     let pool: DatabasePool
@@ -46,6 +48,11 @@ public final class StateStore: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.label = "plytix-prima state"
+        // Runs before GRDB switches a new file to WAL, the last moment a page size can be set;
+        // on an existing store SQLite ignores it. 16 KB pages: a million-product first run
+        // commits ~240 MB, and its checkpoint copies and syncs it in a quarter of the calls
+        // (~0.2 s less at the end of the run than with the default 4 KB).
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)") }
         do {
             let pool = try retryingWhileLocked { try DatabasePool(path: path, configuration: configuration) }
             // A database without our schema (e.g. a fresh file put in its place) is not our state either.
