@@ -42,18 +42,20 @@ struct RowBatch: Sendable {
         for _ in 0..<count { spans.append(Span(start: bytes.count, count: -1)) }
     }
 
-    /// Gives the span at `index` the bytes of `value`. A span that already has a value (a field
-    /// met twice) gets its old value, `separator`, then `value`, appended as one new run; the old
-    /// run stays unused in `bytes` until the batch is emptied.
-    mutating func setCell(_ index: Int, to value: UnsafeBufferPointer<UInt8>, joiningWith separator: [UInt8]) {
+    /// Points the span at `index` at `run`, bytes already in `bytes`. A span that already has a
+    /// value (a field met twice) gets its old value, `separator`, then the run's bytes, appended
+    /// as one new run; the runs it was made from stay unused in `bytes` until the batch is emptied.
+    mutating func setCell(_ index: Int, toRun run: Range<Int>, joiningWith separator: [UInt8]) {
         let old = spans[index]
-        let start = bytes.count
-        if old.count >= 0 {
-            bytes.reserveCapacity(start + old.count + separator.count + value.count)
-            for offset in old.start..<old.start + old.count { bytes.append(bytes[offset]) }
-            bytes.append(contentsOf: separator)
+        guard old.count >= 0 else {
+            spans[index] = Span(start: run.lowerBound, count: run.count)
+            return
         }
-        bytes.append(contentsOf: value)
+        let start = bytes.count
+        bytes.reserveCapacity(start + old.count + separator.count + run.count)
+        for offset in old.start..<old.start + old.count { bytes.append(bytes[offset]) }
+        bytes.append(contentsOf: separator)
+        for offset in run { bytes.append(bytes[offset]) }
         spans[index] = Span(start: start, count: bytes.count - start)
     }
 

@@ -50,11 +50,8 @@ public final class XMLProductReader {
     private var phase = Phase.inRoot
     /// False once the scanner's element lines disagreed with libxml2's (then libxml2's are used).
     private var scannerLinesAgree = true
-    /// Scratch for the field being read: its text, and the ranges of its sub-elements' text.
-    private var text: [UInt8] = []
+    /// Scratch for the field being read: the ranges of its sub-elements' text, and their join.
     private var subElementRanges: [Range<Int>] = []
-    /// The field read holds text beside its sub-elements.
-    private var mixedContent = false
     private var joined: [UInt8] = []
 
     private enum Phase {
@@ -218,12 +215,7 @@ public final class XMLProductReader {
         let firstSpan = batch.spans.count, firstByte = batch.bytes.count
         batch.appendAbsentCells(fieldCount)
         do throws(FileFault) {
-            try readFields { slot, bytes in
-                for index in names.positionRange(of: slot) {
-                    // A field met twice in one product keeps both values, joined with the separator.
-                    batch.setCell(firstSpan + names.position(at: index), to: bytes, joiningWith: separator)
-                }
-            }
+            try readFields(into: &batch, firstSpan: firstSpan)
         } catch {
             batch.dropUnfinishedRow(spansFrom: firstSpan, bytesFrom: firstByte)
             throw error
@@ -231,9 +223,9 @@ public final class XMLProductReader {
         batch.entries.append(.row(RawRow(line: line, firstSpan: firstSpan)))
     }
 
-    /// Walks the children of the current `<product>`, handing each wanted field's value to
-    /// `store` (its slot, and its bytes, valid during the call); ends on the product's end tag.
-    private func readFields(_ store: (Int, UnsafeBufferPointer<UInt8>) -> Void) throws(FileFault) {
+    /// Walks the children of the current `<product>`, reading each wanted field's value onto the
+    /// end of `batch.bytes` and pointing its cells at it; ends on the product's end tag.
+    private func readFields(into batch: inout RowBatch, firstSpan: Int) throws(FileFault) {
         if xmlTextReaderIsEmptyElement(reader) == 1 { return }
         while try readNode() {
             let depth = xmlTextReaderDepth(reader)
@@ -243,11 +235,12 @@ public final class XMLProductReader {
             guard type == XML_READER_TYPE_ELEMENT && depth == 2 else { continue }
             let slot = fieldSlot()
             guard slot != XMLFieldNameTable.notWanted else { continue }
-            if xmlTextReaderIsEmptyElement(reader) == 1 {
-                store(slot, UnsafeBufferPointer(start: nil, count: 0))
-            } else {
-                try readFieldValue()
-                withAssembledValue { store(slot, $0) }
+            let value = xmlTextReaderIsEmptyElement(reader) == 1
+                ? batch.bytes.count..<batch.bytes.count
+                : try readFieldValue(onto: &batch.bytes)
+            for index in names.positionRange(of: slot) {
+                // A field met twice in one product keeps both values, joined with the separator.
+                batch.setCell(firstSpan + names.position(at: index), toRun: value, joiningWith: separator)
             }
         }
         throw parseFailure()
@@ -265,28 +258,32 @@ public final class XMLProductReader {
         return names.slot(for: name)
     }
 
-    /// Reads a wanted field's content up to its end tag, for `withAssembledValue`. Plain content
-    /// is its text; sub-elements (a multi-value) give their texts joined with the separator; text
-    /// beside sub-elements (mixed content, e.g. unescaped HTML) gives all the text in document order.
-    private func readFieldValue() throws(FileFault) {
-        text.removeAll(keepingCapacity: true)
+    /// Reads a wanted field's content up to its end tag onto the end of `bytes`, and returns
+    /// where its value is. Plain content is its text; sub-elements (a multi-value) give their
+    /// texts joined with the separator; text beside sub-elements (mixed content, e.g. unescaped
+    /// HTML) gives all the text in document order.
+    private func readFieldValue(onto bytes: inout [UInt8]) throws(FileFault) -> Range<Int> {
+        let start = bytes.count
         subElementRanges.removeAll(keepingCapacity: true)
-        var subElementStart = 0
-        mixedContent = false
+        var subElementStart = start
+        var mixedContent = false
         while try readNode() {
             let depth = xmlTextReaderDepth(reader)
             switch nodeType {
             case XML_READER_TYPE_END_ELEMENT:
-                if depth == 2 { return }
-                if depth == 3 { subElementRanges.append(subElementStart..<text.count) }
+                if depth == 2 {
+                    guard !subElementRanges.isEmpty && !mixedContent else { return start..<bytes.count }
+                    return joinSubElements(of: &bytes, from: start)
+                }
+                if depth == 3 { subElementRanges.append(subElementStart..<bytes.count) }
             case XML_READER_TYPE_ELEMENT where depth == 3:
-                subElementStart = text.count
-                if xmlTextReaderIsEmptyElement(reader) == 1 { subElementRanges.append(text.count..<text.count) }
+                subElementStart = bytes.count
+                if xmlTextReaderIsEmptyElement(reader) == 1 { subElementRanges.append(bytes.count..<bytes.count) }
             case XML_READER_TYPE_TEXT, XML_READER_TYPE_CDATA:
                 if depth == 3 { mixedContent = true }
-                appendCurrentText()
+                appendCurrentText(to: &bytes)
             case XML_READER_TYPE_WHITESPACE, XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
-                appendCurrentText()  // kept: a value is returned as-is, and may be only whitespace
+                appendCurrentText(to: &bytes)  // kept: a value is returned as-is, and may be only whitespace
             default:
                 continue
             }
@@ -294,21 +291,23 @@ public final class XMLProductReader {
         throw parseFailure()
     }
 
-    private func appendCurrentText() {
+    private func appendCurrentText(to bytes: inout [UInt8]) {
         guard let value = xmlTextReaderConstValue(reader) else { return }
         // The reader's strings die at the next read: copy the bytes now.
-        text.append(contentsOf: UnsafeBufferPointer(start: value, count: strlen(value)))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: value, count: strlen(value)))
     }
 
-    /// The value `readFieldValue` read, valid during `body`.
-    private func withAssembledValue(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        if subElementRanges.isEmpty || mixedContent { return text.withUnsafeBufferPointer(body) }
+    /// Replaces everything from `start` (the field's text) by its sub-elements' texts joined
+    /// with the separator; returns the joined value's place.
+    private func joinSubElements(of bytes: inout [UInt8], from start: Int) -> Range<Int> {
         joined.removeAll(keepingCapacity: true)
         for (index, range) in subElementRanges.enumerated() {
             if index > 0 { joined.append(contentsOf: separator) }
-            joined.append(contentsOf: text[range])
+            joined.append(contentsOf: bytes[range])
         }
-        joined.withUnsafeBufferPointer(body)
+        bytes.removeSubrange(start...)
+        bytes.append(contentsOf: joined)
+        return start..<bytes.count
     }
 
     // MARK: - Nodes, lines and failures
