@@ -432,6 +432,19 @@ import PlytixPrimaTestSupport
         #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
     }
 
+    /// Long runs: every byte a match (the fullest lanes), none, and mixed, past several rounds of 255 words.
+    @Test func countOfAByteOverLongRuns() {
+        var generator = SplitMix64(seed: 3)
+        let mixed = (0..<50_000).map { _ in generator.next() % 3 == 0 ? UInt8(0x0A) : UInt8(0x61) }
+        for bytes in [[UInt8](repeating: 0x0A, count: 40_961), [UInt8](repeating: 0x61, count: 40_961), mixed] {
+            for (start, end) in [(0, bytes.count), (3, bytes.count - 5), (0, 8 * 255), (1, 8 * 255 + 9)] {
+                let expected = bytes[start..<end].count { $0 == 0x0A }
+                let found = bytes.withUnsafeBytes { ByteRuns.count(of: 0x0A, in: UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+                #expect(found == expected, "\(start)..<\(end) of \(bytes.count)")
+            }
+        }
+    }
+
     @Test func containsAnyOfFourMatchesAByteByByteSearch() {
         let sets: [(UInt8, UInt8, UInt8, UInt8)] = [(0x2C, 0x22, 0x0A, 0x0D), (0x09, 0x22, 0x0A, 0x0D), (0x20, 0x80, 0xFF, 0x00)]
         var mismatches: [String] = []

@@ -60,8 +60,16 @@ enum ByteRuns {
         var count = 0
         var i = 0
         while i + 8 <= bytes.count {
-            count &+= equalFlags(load(base + i) ^ spread).nonzeroBitCount
-            i += 8
+            // Each byte lane counts its matches (one per word, so at most 255 words a round);
+            // the lanes are then added up in pairs, so no sum outgrows its lane.
+            var lanes: UInt64 = 0
+            let roundEnd = min(bytes.count, i + 8 * 255)
+            while i + 8 <= roundEnd {
+                lanes &+= equalFlags(load(base + i) ^ spread) >> 7
+                i += 8
+            }
+            let pairs = (lanes & 0x00FF_00FF_00FF_00FF) &+ ((lanes >> 8) & 0x00FF_00FF_00FF_00FF)
+            count &+= Int((pairs &* 0x0001_0001_0001_0001) >> 48)
         }
         while i < bytes.count {
             if base[i] == byte { count &+= 1 }
