@@ -263,6 +263,21 @@ private let sample = """
         ])
     }
 
+    /// A field repeated k times costs its bytes a bounded number of times over, not k times
+    /// over: joining each repeat onto everything before it grew a batch quadratically.
+    @Test func aFieldRepeatedManyTimesGrowsTheBatchLinearly() throws {
+        let part = String(repeating: "x", count: 100)
+        let repeats = 2_000
+        let xml = document("<product><sku>S</sku>" + String(repeating: "<img>\(part)</img>", count: repeats) + "</product>")
+        let reader = try XMLProductReader(source: MemoryByteSource(xml), settings: XMLReaderSettings(), wantedFields: ["img", "sku", "img"])
+        var batch = RowBatch()
+        #expect(try reader.next(into: &batch))
+        #expect(batch.bytes.count < 4 * xml.utf8.count, "\(batch.bytes.count) bytes held for a \(xml.utf8.count)-byte document")
+        let values = batch.outcomes(fieldCount: 3, decoder: nil).compactMap { if case .row(let row) = $0 { row.values } else { nil } }
+        let joined = Array(repeating: part, count: repeats).joined(separator: ",")
+        #expect(values == [[joined, "S", joined]])
+    }
+
     @Test func aProductCutShortLeavesOnlyFinishedRowsInTheBatch() throws {
         let xml = "<products><product><sku>A</sku><label>first</label></product><product><sku>B</sku><label>cut"
         let reader = try XMLProductReader(source: MemoryByteSource(xml), settings: XMLReaderSettings(), wantedFields: ["sku", "label"])
@@ -705,6 +720,30 @@ private let sample = """
             let (chunked, chunkedStarts) = scanned(size)
             #expect(chunkedStarts == wholeStarts, "chunks of \(size)")
             #expect(chunked.line == whole.line, "chunks of \(size)")
+        }
+        // Cut anywhere, whole and byte-at-a-time scanning agree on everything a truncation
+        // report and a DOCTYPE refusal read.
+        let doctype = Array("<?xml version=\"1.0\"?>\n<!-- x -->\n<!DOCTYPE products>\n<products/>".utf8)
+        for document in [bytes, doctype] {
+            for cut in stride(from: 0, through: document.count, by: max(1, document.count / 500)) {
+                let prefix = Array(document[0..<cut])
+                func scan(_ size: Int) -> XMLMarkupScanner {
+                    var scanner = XMLMarkupScanner()
+                    var position = 0
+                    while position < prefix.count {
+                        let end = min(position + size, prefix.count)
+                        prefix[position..<end].withUnsafeBytes { scanner.scan($0) }
+                        position = end
+                    }
+                    return scanner
+                }
+                let (one, all) = (scan(1), scan(max(1, prefix.count)))
+                let same = one.line == all.line && one.lastMarkupLine == all.lastMarkupLine && one.finding == all.finding
+                    && one.rootOpened == all.rootOpened && one.rootClosed == all.rootClosed
+                    && one.endedInsideDocument == all.endedInsideDocument
+                #expect(same, "cut at \(cut) of \(document.count)")
+                if document == doctype && cut == document.count { #expect(all.finding == .doctype(line: 3)) }
+            }
         }
     }
 

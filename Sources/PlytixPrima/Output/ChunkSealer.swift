@@ -31,8 +31,8 @@ final class ChunkSealer: Sendable {
         thread.start()
     }
 
-    /// A writer dropped half-way (the run failed) lets the thread end instead of waiting forever.
-    deinit { channel.close() }
+    /// A writer dropped half-way (the run failed): the thread drops what is queued and ends.
+    deinit { channel.cancel() }
 
     /// Queues a closed file that nothing writes any more.
     func submit(_ path: String) { channel.send(path) }
@@ -53,8 +53,9 @@ final class ChunkSealer: Sendable {
         defer { close(descriptor) }
         switch FileDigest.contents(of: descriptor, through: buffer) {
         case .hashed(let digest):
-            // A failed fsync here is not final: the publisher fsyncs every file again and fails the run then.
-            _ = fsync(descriptor)
+            // Reported here: on Linux a write error that one fsync returned is not returned again
+            // by the publisher's later fsync, so the manifest could name a file the disk lacks.
+            guard fsync(descriptor) == 0 else { return .failure(OutputError.system("fsync \(path)", errno)) }
             return .success(digest)
         case .readFailed(let code):
             return .failure(OutputError.system("read \(path) back to hash it", code))

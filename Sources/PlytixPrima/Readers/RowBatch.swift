@@ -1,6 +1,7 @@
 /// A batch of rows on their way to the mapping threads: every kept field's bytes (a CSV cell
-/// with its quotes undone, an XML field's text) back to back in one buffer. The thread that maps
-/// a row makes its strings, so they are made, read and freed on one core.
+/// with its quotes undone, an XML field's text) in one buffer, CSV cells back to back, XML
+/// fields in document order (a field an XML product repeats leaves its parts unused there). The
+/// thread that maps a row makes its strings, so they are made, read and freed on one core.
 struct RowBatch: Sendable {
     enum Entry: Sendable {
         case row(RawRow)
@@ -37,26 +38,26 @@ struct RowBatch: Sendable {
     }
 
     /// Appends `count` spans for a row whose fields arrive in any order (an XML product): each
-    /// starts absent, and `setCell` fills it.
+    /// starts absent, and `pointCell` or `setCell` fills it.
     mutating func appendAbsentCells(_ count: Int) {
         for _ in 0..<count { spans.append(Span(start: bytes.count, count: -1)) }
     }
 
-    /// Points the span at `index` at `run`, bytes already in `bytes`. A span that already has a
-    /// value (a field met twice) gets its old value, `separator`, then the run's bytes, appended
-    /// as one new run; the runs it was made from stay unused in `bytes` until the batch is emptied.
-    mutating func setCell(_ index: Int, toRun run: Range<Int>, joiningWith separator: [UInt8]) {
-        let old = spans[index]
-        guard old.count >= 0 else {
-            spans[index] = Span(start: run.lowerBound, count: run.count)
-            return
-        }
-        let start = bytes.count
-        bytes.reserveCapacity(start + old.count + separator.count + run.count)
-        for offset in old.start..<old.start + old.count { bytes.append(bytes[offset]) }
-        bytes.append(contentsOf: separator)
-        for offset in run { bytes.append(bytes[offset]) }
-        spans[index] = Span(start: start, count: bytes.count - start)
+    /// Where the cell at `index` has its bytes; nil while it is absent.
+    func cell(_ index: Int) -> Range<Int>? {
+        let span = spans[index]
+        return span.count < 0 ? nil : span.start..<span.start + span.count
+    }
+
+    /// Points the cell at `index` at `run`, bytes already in `bytes`.
+    mutating func pointCell(_ index: Int, at run: Range<Int>) {
+        spans[index] = Span(start: run.lowerBound, count: run.count)
+    }
+
+    /// Appends `value` and points the cell at `index` at it.
+    mutating func setCell(_ index: Int, to value: [UInt8]) {
+        spans[index] = Span(start: bytes.count, count: value.count)
+        bytes.append(contentsOf: value)
     }
 
     /// Drops what a row that was not finished appended (spans from `span` on, bytes from `byte` on).

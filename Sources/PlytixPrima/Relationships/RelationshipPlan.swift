@@ -105,7 +105,10 @@ struct RelationshipPlan {
 
     // MARK: - Standing of a referenced SKU
 
-    func isParent(_ key: SKUFingerprint) -> Bool { isParent(key, known: catalogue?.entry(for: key)) }
+    func isParent(_ key: SKUFingerprint) -> Bool {
+        // The catalogue is searched only when this export does not already say so.
+        graph.namedParents.contains(key) || isParent(key, known: catalogue?.entry(for: key))
+    }
 
     /// Whether a row of this export, or a variant Prima has (`known`: the key's catalogue
     /// entry, which pass 2's reading thread looks up ahead of the row), names `key` as its parent.

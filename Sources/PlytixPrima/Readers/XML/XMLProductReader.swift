@@ -53,6 +53,10 @@ public final class XMLProductReader {
     /// Scratch for the field being read: the ranges of its sub-elements' text, and their join.
     private var subElementRanges: [Range<Int>] = []
     private var joined: [UInt8] = []
+    /// The product's fields met more than once: each cell's values so far, joined with the
+    /// separator, written into the batch once the product ends (so a field repeated k times
+    /// costs its bytes once, not k times over).
+    private var repeatedCells: [(cell: Int, value: [UInt8])] = []
 
     private enum Phase {
         case inRoot
@@ -214,13 +218,25 @@ public final class XMLProductReader {
     private func readProduct(line: Int, into batch: inout RowBatch) throws(FileFault) {
         let firstSpan = batch.spans.count, firstByte = batch.bytes.count
         batch.appendAbsentCells(fieldCount)
+        repeatedCells.removeAll(keepingCapacity: true)
         do throws(FileFault) {
             try readFields(into: &batch, firstSpan: firstSpan)
         } catch {
             batch.dropUnfinishedRow(spansFrom: firstSpan, bytesFrom: firstByte)
             throw error
         }
+        for repeated in repeatedCells { batch.setCell(repeated.cell, to: repeated.value) }
         batch.entries.append(.row(RawRow(line: line, firstSpan: firstSpan)))
+    }
+
+    /// A field met again in one product keeps both values, joined with the separator.
+    private func join(_ run: Range<Int>, toCell cell: Int, of batch: RowBatch) {
+        if let index = repeatedCells.firstIndex(where: { $0.cell == cell }) {
+            repeatedCells[index].value.append(contentsOf: separator)
+            repeatedCells[index].value.append(contentsOf: batch.bytes[run])
+        } else if let first = batch.cell(cell) {
+            repeatedCells.append((cell, Array(batch.bytes[first]) + separator + batch.bytes[run]))
+        }
     }
 
     /// Walks the children of the current `<product>`, reading each wanted field's value onto the
@@ -239,8 +255,12 @@ public final class XMLProductReader {
                 ? batch.bytes.count..<batch.bytes.count
                 : try readFieldValue(onto: &batch.bytes)
             for index in names.positionRange(of: slot) {
-                // A field met twice in one product keeps both values, joined with the separator.
-                batch.setCell(firstSpan + names.position(at: index), toRun: value, joiningWith: separator)
+                let cell = firstSpan + names.position(at: index)
+                if batch.cell(cell) == nil {
+                    batch.pointCell(cell, at: value)
+                } else {
+                    join(value, toCell: cell, of: batch)
+                }
             }
         }
         throw parseFailure()
