@@ -376,58 +376,53 @@ import PlytixPrimaTestSupport
         return buffers
     }()
 
-    @Test func endOfSettledTextMatchesAByteByByteSearch() {
-        func visible(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
-        var mismatches: [String] = []
-        for bytes in Self.buffers {
+    /// Runs `check` on every range of every buffer; collects the mismatches it describes.
+    static func mismatches(_ check: (_ bytes: [UInt8], _ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String?) -> [String] {
+        var found: [String] = []
+        for bytes in buffers {
             bytes.withUnsafeBufferPointer { buffer in
                 for start in 0...bytes.count {
                     for end in start...bytes.count {
-                        var expected = start
-                        while expected < end
-                            && (visible(bytes[expected]) || (bytes[expected] == 0x20 && expected + 1 < end && visible(bytes[expected + 1]))) {
-                            expected += 1
-                        }
-                        let found = ByteRuns.endOfSettledText(in: buffer, from: start, to: end)
-                        if found != expected { mismatches.append("\(bytes) \(start)..<\(end): \(found), not \(expected)") }
+                        if let mismatch = check(bytes, buffer, start..<end) { found.append("\(bytes) \(start)..<\(end): \(mismatch)") }
                     }
                 }
             }
+        }
+        return found
+    }
+
+    @Test func endOfSettledTextMatchesAByteByByteSearch() {
+        func visible(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
+        let mismatches = Self.mismatches { bytes, buffer, range in
+            var expected = range.lowerBound
+            while expected < range.upperBound
+                && (visible(bytes[expected]) || (bytes[expected] == 0x20 && expected + 1 < range.upperBound && visible(bytes[expected + 1]))) {
+                expected += 1
+            }
+            let found = ByteRuns.endOfSettledText(in: buffer, from: range.lowerBound, to: range.upperBound)
+            return found == expected ? nil : "\(found), not \(expected)"
         }
         #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
     }
 
     @Test func firstIndexOfEitherByteMatchesAByteByByteSearch() {
-        var mismatches: [String] = []
-        for bytes in Self.buffers {
-            bytes.withUnsafeBufferPointer { buffer in
-                for start in 0...bytes.count {
-                    for end in start...bytes.count {
-                        let expected = bytes[start..<end].firstIndex { $0 == 0x3C || $0 == 0x26 } ?? end
-                        let found = ByteRuns.firstIndex(of: 0x3C, or: 0x26, in: buffer, from: start, to: end)
-                        if found != expected { mismatches.append("\(bytes) \(start)..<\(end): \(found), not \(expected)") }
-                    }
-                }
-            }
+        let mismatches = Self.mismatches { bytes, buffer, range in
+            let expected = bytes[range].firstIndex { $0 == 0x3C || $0 == 0x26 } ?? range.upperBound
+            let found = ByteRuns.firstIndex(of: 0x3C, or: 0x26, in: buffer, from: range.lowerBound, to: range.upperBound)
+            return found == expected ? nil : "\(found), not \(expected)"
         }
         #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
     }
 
     @Test func countOfAByteMatchesAByteByByteCount() {
-        var mismatches: [String] = []
-        for bytes in Self.buffers {
-            bytes.withUnsafeBytes { buffer in
-                for start in 0...bytes.count {
-                    for end in start...bytes.count {
-                        let slice = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
-                        for byte: UInt8 in [0x0A, 0x20, 0x00, 0x80, 0xFF, 0x61] {
-                            let expected = bytes[start..<end].count { $0 == byte }
-                            let found = ByteRuns.count(of: byte, in: slice)
-                            if found != expected { mismatches.append("\(bytes) \(start)..<\(end) \(byte): \(found), not \(expected)") }
-                        }
-                    }
-                }
+        let mismatches = Self.mismatches { bytes, buffer, range in
+            let slice = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[range]))
+            for byte: UInt8 in [0x0A, 0x20, 0x00, 0x80, 0xFF, 0x61] {
+                let expected = bytes[range].count { $0 == byte }
+                let found = ByteRuns.count(of: byte, in: slice)
+                if found != expected { return "\(byte): \(found), not \(expected)" }
             }
+            return nil
         }
         #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
     }
@@ -447,19 +442,13 @@ import PlytixPrimaTestSupport
 
     @Test func containsAnyOfFourMatchesAByteByByteSearch() {
         let sets: [(UInt8, UInt8, UInt8, UInt8)] = [(0x2C, 0x22, 0x0A, 0x0D), (0x09, 0x22, 0x0A, 0x0D), (0x20, 0x80, 0xFF, 0x00)]
-        var mismatches: [String] = []
-        for bytes in Self.buffers {
-            bytes.withUnsafeBufferPointer { buffer in
-                for start in 0...bytes.count {
-                    for end in start...bytes.count {
-                        let slice = UnsafeBufferPointer(rebasing: buffer[start..<end])
-                        for (a, b, c, d) in sets {
-                            let expected = slice.contains { $0 == a || $0 == b || $0 == c || $0 == d }
-                            if ByteRuns.contains(a, b, c, d, in: slice) != expected { mismatches.append("\(bytes) \(start)..<\(end) \([a, b, c, d])") }
-                        }
-                    }
-                }
+        let mismatches = Self.mismatches { _, buffer, range in
+            let slice = UnsafeBufferPointer(rebasing: buffer[range])
+            for (a, b, c, d) in sets {
+                let expected = slice.contains { $0 == a || $0 == b || $0 == c || $0 == d }
+                if ByteRuns.contains(a, b, c, d, in: slice) != expected { return "\([a, b, c, d])" }
             }
+            return nil
         }
         #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
     }

@@ -647,19 +647,24 @@ private let sample = """
     </products>
     """
 
-    private static func starts(chunkSizes: [Int]) -> ([XMLMarkupScanner.ElementStart], XMLMarkupScanner) {
+    /// `bytes` scanned in blocks of the given sizes, in turn; and the root's children it found.
+    private static func scanned(_ bytes: [UInt8], chunkSizes: [Int]) -> (XMLMarkupScanner, [XMLMarkupScanner.ElementStart]) {
         var scanner = XMLMarkupScanner()
-        let bytes = Array(xml.utf8)
         var position = 0
         var turn = 0
         while position < bytes.count {
-            let size = min(chunkSizes[turn % chunkSizes.count], bytes.count - position)
+            let size = min(max(1, chunkSizes[turn % chunkSizes.count]), bytes.count - position)
             bytes[position..<(position + size)].withUnsafeBytes { scanner.scan($0) }
             position += size
             turn += 1
         }
         var found: [XMLMarkupScanner.ElementStart] = []
         while let start = scanner.takeRootChildStart() { found.append(start) }
+        return (scanner, found)
+    }
+
+    private static func starts(chunkSizes: [Int]) -> ([XMLMarkupScanner.ElementStart], XMLMarkupScanner) {
+        let (scanner, found) = scanned(Array(xml.utf8), chunkSizes: chunkSizes)
         return (found, scanner)
     }
 
@@ -696,18 +701,7 @@ private let sample = """
         }
         xml += "</products>\n"
         let bytes = Array(xml.utf8)
-        func scanned(_ size: Int) -> (XMLMarkupScanner, [XMLMarkupScanner.ElementStart]) {
-            var scanner = XMLMarkupScanner()
-            var position = 0
-            while position < bytes.count {
-                let end = min(position + size, bytes.count)
-                bytes[position..<end].withUnsafeBytes { scanner.scan($0) }
-                position = end
-            }
-            var starts: [XMLMarkupScanner.ElementStart] = []
-            while let start = scanner.takeRootChildStart() { starts.append(start) }
-            return (scanner, starts)
-        }
+        func scanned(_ size: Int) -> (XMLMarkupScanner, [XMLMarkupScanner.ElementStart]) { Self.scanned(bytes, chunkSizes: [size]) }
         let (whole, wholeStarts) = scanned(bytes.count)
         let (single, singleStarts) = scanned(1)
         #expect(wholeStarts.count == 300)
@@ -727,17 +721,7 @@ private let sample = """
         for document in [bytes, doctype] {
             for cut in stride(from: 0, through: document.count, by: max(1, document.count / 500)) {
                 let prefix = Array(document[0..<cut])
-                func scan(_ size: Int) -> XMLMarkupScanner {
-                    var scanner = XMLMarkupScanner()
-                    var position = 0
-                    while position < prefix.count {
-                        let end = min(position + size, prefix.count)
-                        prefix[position..<end].withUnsafeBytes { scanner.scan($0) }
-                        position = end
-                    }
-                    return scanner
-                }
-                let (one, all) = (scan(1), scan(max(1, prefix.count)))
+                let (one, all) = (Self.scanned(prefix, chunkSizes: [1]).0, Self.scanned(prefix, chunkSizes: [prefix.count]).0)
                 let same = one.line == all.line && one.lastMarkupLine == all.lastMarkupLine && one.finding == all.finding
                     && one.rootOpened == all.rootOpened && one.rootClosed == all.rootClosed
                     && one.endedInsideDocument == all.endedInsideDocument
