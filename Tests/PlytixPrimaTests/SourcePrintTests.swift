@@ -239,6 +239,23 @@ import PlytixPrimaTestSupport
     }
 }
 
+/// The executable (47 MB for a release build) and the maps file are read a megabyte at a time,
+/// to their last byte.
+@Suite struct BuildIdentityReadTests {
+    @Test func aFileIsReadWholeInBlocks() throws {
+        let directory = TempDirectory("identity")
+        var generator = SplitMix64(seed: 5)
+        let bytes = (0..<(5 << 19) + 123).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        let path = directory.write("blob", bytes)
+        var read: [UInt8] = []
+        var blocks = 0
+        #expect(BuildIdentity.readToEnd(path) { read.append(contentsOf: $0); blocks += 1 })
+        #expect(read == bytes)
+        #expect(blocks == 3)
+        #expect(!BuildIdentity.readToEnd(directory.path + "/missing") { _ in })
+    }
+}
+
 /// A print must tell every row apart: an absent field from a value of any length.
 @Suite struct SourcePrintEncodingTests {
     static func print(_ fields: [[UInt8]?]) -> [UInt8] {

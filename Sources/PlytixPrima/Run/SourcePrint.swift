@@ -142,21 +142,28 @@ enum BuildIdentity {
     /// The executable's bytes, hashed; `nil` when a read fails (never a digest of part of it).
     private static func executableDigest() -> SHA256? {
         var hasher = SHA256()
-        guard readToEnd("/proc/self/exe", chunkSize: 1 << 20, { hasher.update(data: $0) }) else { return nil }
+        guard readToEnd("/proc/self/exe", { hasher.update(bufferPointer: $0) }) else { return nil }
         return hasher
     }
 
-    /// Hands every chunk of the file at `path` to `body`, to the end; false when it cannot be
-    /// opened or a read fails (`body` may have seen part of it).
-    private static func readToEnd(_ path: String, chunkSize: Int, _ body: (Data) -> Void) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        do {
-            while let chunk = try handle.read(upToCount: chunkSize), !chunk.isEmpty { body(chunk) }
-        } catch {
-            return false
+    /// Hands every block of the file at `path` to `body`, to the end, a megabyte a read; false
+    /// when it cannot be opened or a read fails (`body` may have seen part of it). `FileHandle`
+    /// read the 47 MB executable 4 KB a call: 11,000 system calls at every start.
+    static func readToEnd(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count == 0 { return true }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
-        return true
     }
 
     /// Shared objects mapped into this process, from `/proc/self/maps`, sorted. The file says
@@ -166,7 +173,7 @@ enum BuildIdentity {
     /// It is read to its end.
     static func loadedLibraries() -> [String] {
         var maps = Data()
-        guard readToEnd("/proc/self/maps", chunkSize: 1 << 16, { maps.append($0) }) else { return [] }
+        guard readToEnd("/proc/self/maps", { maps.append(contentsOf: $0) }) else { return [] }
         var paths: Set<String> = []
         for line in String(decoding: maps, as: UTF8.self).split(separator: "\n") {
             guard let slash = line.firstIndex(of: "/") else { continue }
