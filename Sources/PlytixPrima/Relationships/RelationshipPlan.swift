@@ -106,14 +106,22 @@ struct RelationshipPlan {
     // MARK: - Standing of a referenced SKU
 
     func isParent(_ key: SKUFingerprint) -> Bool {
-        // The catalogue is searched only when this export does not already say so.
-        graph.namedParents.contains(key) || isParent(key, known: catalogue?.entry(for: key))
+        Self.isParent(key, namedParents: graph.namedParents, known: catalogue?.entry(for: key))
     }
 
-    /// Whether a row of this export, or a variant Prima has (`known`: the key's catalogue
-    /// entry, which pass 2's reading thread looks up ahead of the row), names `key` as its parent.
+    /// `isParent(_:)` when the caller already has the key's catalogue entry (`known`).
     func isParent(_ key: SKUFingerprint, known: KnownCatalogue.Entry?) -> Bool {
-        graph.namedParents.contains(key) || known?.isParent == true
+        Self.isParent(key, namedParents: graph.namedParents, known: known)
+    }
+
+    /// The rule itself, for pass 2's reading thread too (`SpoolPrefetch`), which has no plan:
+    /// a row of this export (`namedParents`) or a variant Prima has (`known`, the key's
+    /// catalogue entry, asked for only when the export does not already say so) names `key`
+    /// as its parent.
+    static func isParent(
+        _ key: SKUFingerprint, namedParents: FingerprintSet, known: @autoclosure () -> KnownCatalogue.Entry?
+    ) -> Bool {
+        namedParents.contains(key) || known()?.isParent == true
     }
 
     /// An accepted, non-duplicate row of this run.

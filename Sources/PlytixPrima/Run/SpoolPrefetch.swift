@@ -144,7 +144,7 @@ final class SpoolPrefetch: Sendable {
         }
         if !namedParents.isEmpty || catalogue != nil {
             for row in batch.indices where lookups[row].isAccepted {
-                batch[row].isParent = namedParents.contains(lookups[row].key) || batch[row].known?.isParent == true
+                batch[row].isParent = RelationshipPlan.isParent(lookups[row].key, namedParents: namedParents, known: batch[row].known)
             }
         }
     }
