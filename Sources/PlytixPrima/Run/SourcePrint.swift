@@ -155,15 +155,8 @@ enum BuildIdentity {
         defer { close(descriptor) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
-        while true {
-            let count = read(descriptor, buffer.baseAddress, buffer.count)
-            if count == 0 { return true }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        }
+        guard case .end = FileBlocks.read(descriptor, through: buffer, body) else { return false }
+        return true
     }
 
     /// Shared objects mapped into this process, from `/proc/self/maps`, sorted. The file says

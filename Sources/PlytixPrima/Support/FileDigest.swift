@@ -75,6 +75,29 @@ final class FileDigest: Sendable {
     /// after file keeps one, rather than a megabyte allocated and freed per file).
     static func contents(of descriptor: Int32, through buffer: UnsafeMutableRawBufferPointer, until stop: () -> Bool = { false }) -> Reading {
         var hasher = SHA256()
+        switch FileBlocks.read(descriptor, through: buffer, until: stop, { hasher.update(bufferPointer: $0) }) {
+        case .end(let bytes): return .hashed(Digest(sha256: Hex.string(hasher.finalize()), bytes: bytes))
+        case .readFailed(let code): return .readFailed(errno: code)
+        case .stopped: return .stopped
+        }
+    }
+}
+
+/// A whole file read block by block through a caller's buffer, with `pread` from its start
+/// (so the descriptor's offset never moves, and a duplicate of another reader's can be used).
+enum FileBlocks {
+    enum Ending {
+        /// Read to its end: how many bytes it held.
+        case end(bytes: Int64)
+        case readFailed(errno: Int32)
+        case stopped
+    }
+
+    /// Hands every block to `body`; `stop` is asked before each read.
+    static func read(
+        _ descriptor: Int32, through buffer: UnsafeMutableRawBufferPointer, until stop: () -> Bool = { false },
+        _ body: (UnsafeRawBufferPointer) -> Void
+    ) -> Ending {
         var offset: Int64 = 0
         while !stop() {
             let count = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
@@ -82,8 +105,8 @@ final class FileDigest: Sendable {
                 if errno == EINTR { continue }
                 return .readFailed(errno: errno)
             }
-            if count == 0 { return .hashed(Digest(sha256: Hex.string(hasher.finalize()), bytes: offset)) }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            if count == 0 { return .end(bytes: offset) }
+            body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             offset += Int64(count)
         }
         return .stopped
