@@ -212,7 +212,7 @@ final class FirstPassPipeline: Sendable {
                     return .accepted(accepted)
                 }
             }
-            switch mapper.map(row) {
+            switch mapper.map(row, sku: sku) {
             case .accepted(let record):
                 var line: [UInt8] = []
                 line.reserveCapacity(2048)

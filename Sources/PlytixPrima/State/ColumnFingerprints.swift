@@ -10,12 +10,12 @@ struct ColumnFingerprints: Equatable, Sendable {
     let bytes: [UInt8]
 
     /// Once per accepted row: one allocation, and no copy of a value (a native string's UTF-8
-    /// is read where it lies).
-    init(values: some Collection<String>) {
+    /// is read where it lies; by index, as iterating copied, and retained, every value).
+    init(values: [String]) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(values.count * 4)
-        for value in values {
-            let crc = value.utf8.withContiguousStorageIfAvailable(Self.crc) ?? Self.crc(Array(value.utf8))
+        for index in values.indices {
+            let crc = values[index].utf8.withContiguousStorageIfAvailable(Self.crc) ?? Self.crc(Array(values[index].utf8))
             for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: crc >> UInt32(shift))) }
         }
         self.bytes = bytes

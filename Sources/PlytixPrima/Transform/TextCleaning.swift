@@ -16,7 +16,8 @@ public enum TextCleaning {
     }
 
     /// Removes leading and trailing spaces, including non-breaking and zero-width ones.
-    public static func trim(_ value: String) -> String {
+    /// `consuming`: the usual, already trimmed value is handed back without a retain.
+    public static func trim(_ value: consuming String) -> String {
         // Fast path: most values start and end with a visible ASCII character. Read from the
         // string's buffer: `utf8.first` and `utf8.last` walk String indices, and trim runs for
         // every field of every row.

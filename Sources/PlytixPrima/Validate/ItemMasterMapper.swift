@@ -33,6 +33,9 @@ public struct ItemMasterMapper: Sendable {
     private let plans: [ColumnPlan]
     private let fieldNames: [String]
     private let salesReady: Set<String>
+    /// The sales-ready statuses as the pipeline spells them: nearly every row's status is one of
+    /// them exactly, found without lower-casing and hashing it.
+    private let salesReadyAsWritten: [String]
     private let variantOfColumn: Int?
     private let kitColumn: Int?
     private let kitContents: KitContentsParser
@@ -51,6 +54,7 @@ public struct ItemMasterMapper: Sendable {
                 output: config.output)
         }
         self.salesReady = Set(config.status.salesReady.map { $0.lowercased() })
+        self.salesReadyAsWritten = config.status.salesReady
         self.variantOfColumn = config.variantOfColumnIndex
         self.kitColumn = config.itemTypeColumnIndex
         self.kitContents = KitContentsParser(input: config.input)
@@ -75,11 +79,17 @@ public struct ItemMasterMapper: Sendable {
     }
 
     public func map(_ row: SourceRow) -> RowDisposition {
-        let sku = self.sku(of: row)
+        map(row, sku: sku(of: row))
+    }
+
+    /// `map(_:)` for a row whose `sku(of:)` the caller has already taken.
+    func map(_ row: SourceRow, sku: String) -> RowDisposition {
         let statusValue = TextCleaning.trim(row.values[layout.statusField] ?? "")
         // Only sales-ready rows go to Prima; every other row is skipped (counted, not rejected).
         // report.json lists skipped rows by status, so an unexpected status is still seen.
-        guard salesReady.contains(statusValue.lowercased()) else { return .skipped(status: statusValue) }
+        guard salesReadyAsWritten.contains(statusValue) || salesReady.contains(statusValue.lowercased()) else {
+            return .skipped(status: statusValue)
+        }
         var values: [String] = []
         values.reserveCapacity(plans.count)
         var reasons: [RejectReason] = []
@@ -158,6 +168,8 @@ final class ColumnPlan: Sendable {
     let levelSeparator: String
     /// The encoding the row's bytes were decoded from, named when they were not valid text.
     let inputEncoding: TextEncoding
+    /// `column.transforms`, read for every value.
+    private let transforms: [TransformKind]
 
     private enum Source {
         case action
@@ -177,6 +189,7 @@ final class ColumnPlan: Sendable {
         }
         header = column.header
         required = column.required
+        transforms = column.transforms
         self.inputEncoding = inputEncoding
         self.pathSeparator = input.multiValueSeparator
         self.levelSeparator = input.categoryLevelSeparator
@@ -207,38 +220,45 @@ final class ColumnPlan: Sendable {
             let relationship = fieldIndex.flatMap { row.values[$0] }.map(TextCleaning.trim) ?? ""
             return .success(relationship.isEmpty ? stock : kit)
         case .field:
-            return fieldValue(for: row, field: fieldNames[fieldIndex!])
+            return fieldValue(for: row, fieldNames: fieldNames)
         }
     }
 
-    private func fieldValue(for row: SourceRow, field: String) -> Result<String, ColumnFailure> {
+    /// The field's name and raw value are looked up again only for a failure: holding them for
+    /// every value of every row cost retains and releases, as did each step that handed the
+    /// value on (hence the `consuming` steps).
+    private func fieldValue(for row: SourceRow, fieldNames: [String]) -> Result<String, ColumnFailure> {
         let index = fieldIndex!
-        let raw = row.values[index]
         if !row.encodingIssues.isEmpty, let issue = row.encodingIssues.first(where: { $0.fieldIndex == index }) {
+            let field = fieldNames[index]
             return .failure(ColumnFailure(
-                field: field, value: raw ?? "", rule: EncodingRule.code,
+                field: field, value: row.values[index] ?? "", rule: EncodingRule.code,
                 reason: issue.containsNUL ? EncodingRule.nulReason(field: field) : EncodingRule.invalidInputReason(field: field, encoding: inputEncoding)))
         }
-        var value = transformed(TextCleaning.trim(raw ?? ""))
+        var value = transformed(TextCleaning.trim(row.values[index] ?? ""))
         if value.isEmpty {
             guard required else { return .success("") }
+            let field = fieldNames[index]
+            let raw = row.values[index]
             let reason = raw == nil
                 ? RequiredRule.missingFieldReason(column: header, field: field)
                 : RequiredRule.reason(column: header, field: field)
             return .failure(ColumnFailure(field: field, value: raw ?? "", rule: RequiredRule.code, reason: reason))
         }
-        for rule in rules {
-            if let reason = rule.apply(to: &value, column: header) {
-                return .failure(ColumnFailure(field: field, value: raw ?? value, rule: rule.code, reason: reason))
+        // By index: `for rule in rules` copied each rule out of the array (retaining what it holds)
+        // for every value of every row.
+        for ruleIndex in rules.indices {
+            if let reason = rules[ruleIndex].apply(to: &value, column: header) {
+                return .failure(ColumnFailure(
+                    field: fieldNames[index], value: row.values[index] ?? value, rule: rules[ruleIndex].code, reason: reason))
             }
         }
         return .success(value)
     }
 
-    private func transformed(_ value: String) -> String {
-        guard !value.isEmpty else { return value }
-        var value = value
-        let transforms = column.transforms
+    private func transformed(_ value: consuming String) -> String {
+        // Most columns have no transforms: their value was trimmed already.
+        guard !value.isEmpty, !transforms.isEmpty else { return value }
         var index = 0
         while index < transforms.count {
             let transform = transforms[index]

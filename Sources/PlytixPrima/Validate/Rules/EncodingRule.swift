@@ -19,7 +19,7 @@ public enum EncodingRule {
 
 /// Checks that a value can be written in the output encoding.
 public struct OutputEncodingRule: FieldRule {
-    public let code = EncodingRule.code
+    public var code: RuleCode { EncodingRule.code }
     public let encoding: TextEncoding
 
     public func apply(to value: inout String, column: String) -> String? {

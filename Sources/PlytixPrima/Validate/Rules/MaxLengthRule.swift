@@ -1,6 +1,6 @@
 /// `max_length`: Prima's column cannot hold more characters; never truncated silently.
 public struct MaxLengthRule: FieldRule {
-    public let code = RuleCode.maxLength
+    public var code: RuleCode { .maxLength }
     public let limit: Int
 
     public func apply(to value: inout String, column: String) -> String? {

@@ -1,7 +1,7 @@
 /// `number`: a decimal such as a weight or a dimension, with its lower bound.
 /// Accepts `12,5` as well as `12.5`; writes it with a point, never through binary floating point.
 public struct NumberRule: FieldRule {
-    public let code = RuleCode.number
+    public var code: RuleCode { .number }
     public let separator: DecimalSeparator
     /// Lower bound in canonical form, exclusive when `exclusive`.
     public let minimum: String?

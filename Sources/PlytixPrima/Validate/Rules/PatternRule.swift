@@ -1,6 +1,6 @@
 /// `pattern`: codes such as Prima's item code may hold only certain characters.
 public struct PatternRule: FieldRule {
-    public let code = RuleCode.pattern
+    public var code: RuleCode { .pattern }
     public let allowed: AllowedCharacters
 
     public func apply(to value: inout String, column: String) -> String? {

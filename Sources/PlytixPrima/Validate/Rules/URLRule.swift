@@ -1,6 +1,6 @@
 /// `url`: an image or web address Prima can link to: http or https, with a host, no spaces or invisible characters.
 public struct URLRule: FieldRule {
-    public let code = RuleCode.url
+    public var code: RuleCode { .url }
 
     public func apply(to value: inout String, column: String) -> String? {
         if Self.isValidVisibleASCII(value) { return nil }
