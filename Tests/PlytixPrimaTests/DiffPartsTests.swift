@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 @testable import PlytixPrima
@@ -100,6 +101,34 @@ import PlytixPrimaTestSupport
         let hash = RecordHash(line: Array("PX-1,Pillow\r\n".utf8))
         #expect(RecordHash(bytes: hash.bytes) == hash)
         #expect(hash.bytes.count == 16)
+    }
+
+    /// The stored hash is the first 16 bytes of the line's SHA-256, whichever way they are read.
+    @Test func aRecordHashIsTheFirstHalfOfTheLinesSHA256() {
+        let line = Array("PX-1,Pillow,Sage\r\n".utf8)
+        #expect(RecordHash(line: line).bytes == Array(SHA256.hash(data: line).prefix(16)))
+    }
+
+    /// `putHash` writes what `putBytes(hash.bytes)` wrote (a delta left pending by an older
+    /// build is still read), and `hash()` reads either back.
+    @Test func recordHashesAreWrittenAsTheirBytesWere() throws {
+        let directory = TempDirectory("hashes")
+        let hashes = (0..<3).map { RecordHash(line: [UInt8($0)]) } + [RecordHash(high: .max, low: 0x0102_0304_0506_0708)]
+        let writer = try BinaryRecordWriter(path: directory.path + "/new")
+        let legacy = try BinaryRecordWriter(path: directory.path + "/old")
+        for hash in hashes {
+            writer.putHash(hash)
+            legacy.putBytes(hash.bytes)
+        }
+        try writer.flush()
+        try legacy.flush()
+        let written = try Data(contentsOf: URL(fileURLWithPath: directory.path + "/new"))
+        #expect(written == (try Data(contentsOf: URL(fileURLWithPath: directory.path + "/old"))))
+        #expect(written.count == hashes.count * 17)
+        for name in ["new", "old"] {
+            let reader = try BinaryRecordReader(path: directory.path + "/" + name)
+            #expect(try hashes.map { _ in try reader.hash() } == hashes)
+        }
     }
 }
 

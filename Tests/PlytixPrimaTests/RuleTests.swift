@@ -196,6 +196,21 @@ func independentCheckDigit(_ data: String) -> Int {
                 == "CountryOfOrigin '\(value)' is not an ISO 3166-1 two-letter country code. Use the two-letter code, such as GB, CN or DE.")
     }
 
+    /// The two-letter lookup that spares the usual value upper-casing and hashing agrees with
+    /// the code list for every pair of letters, and lower case still goes the long way.
+    @Test func theLetterPairTableIsTheCodeList() {
+        let letters = Array(UInt8(ascii: "A")...UInt8(ascii: "Z"))
+        for first in letters {
+            for second in letters {
+                let code = String(decoding: [first, second], as: UTF8.self)
+                #expect(CountryRule.isISOCode(first, second) == CountryRule.isoCodes.contains(code), "\(code)")
+            }
+        }
+        #expect(!CountryRule.isISOCode(UInt8(ascii: "g"), UInt8(ascii: "b")))
+        #expect(applying(CountryRule(), to: "gb", column: "CountryOfOrigin").value == "GB")
+        #expect(applying(CountryRule(), to: "UK", column: "CountryOfOrigin").value == "GB")
+    }
+
     @Test func theCodeListHasAll249AssignedCodes() {
         #expect(CountryRule.isoCodes.count == 249)
         #expect(CountryRule.isoCodes.allSatisfy { $0.count == 2 && $0.allSatisfy { ("A"..."Z").contains($0) } })

@@ -7,13 +7,10 @@ struct RecordHash: Hashable, Sendable {
     let low: UInt64
 
     init(line: [UInt8]) {
-        let digest = SHA256.hash(data: line)
-        var high: UInt64 = 0, low: UInt64 = 0
-        for (index, byte) in digest.prefix(16).enumerated() {
-            if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
+        // The first 16 bytes as two big-endian halves, read where the digest lies.
+        (high, low) = SHA256.hash(data: line).withUnsafeBytes { digest in
+            (UInt64(bigEndian: digest.loadUnaligned(as: UInt64.self)), UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
         }
-        self.high = high
-        self.low = low
     }
 
     /// A kit's hash covers its components too: a kit whose contents changed is an updated item.

@@ -41,7 +41,7 @@ final class StateDeltaWriter {
     func upsert(_ row: AcceptedRow, variantLevel: Int = 0, sourcePrint: UInt64 = 0) throws(OutputError) {
         file.putByte(UInt8(ascii: "T"))
         file.putString(row.sku)
-        file.putBytes(row.hash.bytes)
+        file.putHash(row.hash)
         file.putBytes(row.columns.bytes)
         file.putInt(row.modified.map { Int($0) } ?? Int.min)
         file.putString(row.parent)

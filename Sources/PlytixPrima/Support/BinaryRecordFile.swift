@@ -50,6 +50,14 @@ final class BinaryRecordWriter {
 
     func putString(_ value: String) { putBytes(value.utf8) }
 
+    /// A record hash as `putBytes(hash.bytes)` writes it (16 bytes, big-endian halves), without
+    /// making the array: it is written once or twice for every accepted row.
+    func putHash(_ hash: RecordHash) {
+        buffer.append(16)  // the length, as a one-byte LEB128
+        withUnsafeBytes(of: hash.high.bigEndian) { buffer.append(contentsOf: $0) }
+        withUnsafeBytes(of: hash.low.bigEndian) { buffer.append(contentsOf: $0) }
+    }
+
     /// Ends one record; writes the buffer out once it is large.
     func endRecord() throws(OutputError) {
         if buffer.count >= 1 << 20 { try flush() }
@@ -167,6 +175,19 @@ final class BinaryRecordReader {
         guard try ensure(count) else { throw truncated }
         defer { position += count }
         return Array(buffer[position..<(position + count)])
+    }
+
+    /// A record hash as `putHash` wrote it, without an array in between.
+    func hash() throws(OutputError) -> RecordHash {
+        let count = try int()
+        guard try ensure(count) else { throw truncated }
+        defer { position += count }
+        guard count == 16 else { return RecordHash(bytes: Array(buffer[position..<(position + count)])) }
+        return buffer.withUnsafeBytes { bytes in
+            RecordHash(
+                high: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)),
+                low: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self)))
+        }
     }
 
     func string() throws(OutputError) -> String {

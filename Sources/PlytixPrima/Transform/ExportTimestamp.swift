@@ -2,7 +2,12 @@
 /// date-times (`2026-11-20`, `2026-11-20T10:11:12Z`, `2026-11-20 10:11:12.123+01:00`).
 public enum ExportTimestamp {
     public static func seconds(_ text: String) -> Int64? {
-        let b = Array(text.utf8)
+        // Read where the string lies: an array per row showed in the profile.
+        var text = text
+        return text.withUTF8(seconds(utf8:))
+    }
+
+    private static func seconds(utf8 b: UnsafeBufferPointer<UInt8>) -> Int64? {
         func number(_ start: Int, _ count: Int) -> Int? {
             guard start + count <= b.count else { return nil }
             var value = 0

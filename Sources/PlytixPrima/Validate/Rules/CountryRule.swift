@@ -1,11 +1,14 @@
 /// `country`: an ISO 3166-1 alpha-2 country of origin, upper-cased.
 /// `UK` (and `EL` for Greece) are common but not ISO: they become `GB` and `GR`.
 public struct CountryRule: FieldRule {
-    public let code = RuleCode.country
+    public var code: RuleCode { .country }
 
     static let aliases: [String: String] = ["UK": "GB", "EL": "GR"]
 
     public func apply(to value: inout String, column: String) -> String? {
+        // The usual value, an upper-case ISO code, is looked up by its two letters: upper-casing
+        // and hashing every row's country showed in the profile.
+        if value.withUTF8({ $0.count == 2 && Self.isISOCode($0[0], $0[1]) }) { return nil }
         let upper = value.uppercased()
         let code = Self.aliases[upper] ?? upper
         guard Self.isoCodes.contains(code) else {
@@ -15,6 +18,22 @@ public struct CountryRule: FieldRule {
         value = code
         return nil
     }
+
+    /// Whether two bytes are the letters of an ISO code, upper case.
+    static func isISOCode(_ first: UInt8, _ second: UInt8) -> Bool {
+        guard (0x41...0x5A).contains(first), (0x41...0x5A).contains(second) else { return false }
+        return isoTable[Int(first - 0x41) * 26 + Int(second - 0x41)]
+    }
+
+    /// `isoCodes` as a 26 × 26 table of letter pairs.
+    private static let isoTable: [Bool] = {
+        var table = [Bool](repeating: false, count: 26 * 26)
+        for code in isoCodes {
+            let letters = Array(code.utf8)
+            table[Int(letters[0] - 0x41) * 26 + Int(letters[1] - 0x41)] = true
+        }
+        return table
+    }()
 
     /// The 249 officially assigned ISO 3166-1 alpha-2 codes.
     static let isoCodes: Set<String> = [

@@ -2,26 +2,43 @@
 /// Kept as text: leading zeros matter.
 public struct GTINRule: FieldRule {
     public let code = RuleCode.gtin
-    static let lengths: Set<Int> = [8, 12, 13, 14]
+    /// Searched, not hashed: four lengths.
+    static let lengths = [8, 12, 13, 14]
 
     public func apply(to value: inout String, column: String) -> String? {
+        // Most barcodes are all digits: they are checked where the string lies (an array per
+        // row showed in the profile).
+        if let digits = value.withUTF8({ bytes in bytes.allSatisfy(Self.isDigit) ? Self.check(digits: bytes) : nil }) {
+            switch digits {
+            case .valid:
+                return nil
+            case .wrongLength(let count):
+                return "\(column) must have 8, 12, 13 or 14 digits; the export has \(count) (\(value))."
+            case .wrongCheckDigit(let expected):
+                return "\(column) \(value) has a wrong check digit: for these digits the last one must be \(expected). A digit is probably mistyped."
+            }
+        }
         let bytes = Array(value.utf8)
         if bytes.contains(where: { $0 == UInt8(ascii: "E") || $0 == UInt8(ascii: "e") }),
             bytes.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "+") })
         {
             return "\(column) \(quoted(value)) is in scientific notation: a spreadsheet rounded the barcode. Export the full digits from Plytix."
         }
-        guard bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-            return "\(column) must hold digits only; the export has \(quoted(value))."
-        }
-        guard Self.lengths.contains(bytes.count) else {
-            return "\(column) must have 8, 12, 13 or 14 digits; the export has \(bytes.count) (\(value))."
-        }
-        let expected = Self.checkDigit(for: bytes.dropLast())
-        guard bytes.last! - 0x30 == expected else {
-            return "\(column) \(value) has a wrong check digit: for these digits the last one must be \(expected). A digit is probably mistyped."
-        }
-        return nil
+        return "\(column) must hold digits only; the export has \(quoted(value))."
+    }
+
+    private enum DigitsCheck {
+        case valid
+        case wrongLength(Int)
+        case wrongCheckDigit(expected: UInt8)
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    private static func check(digits: UnsafeBufferPointer<UInt8>) -> DigitsCheck {
+        guard lengths.contains(digits.count) else { return .wrongLength(digits.count) }
+        let expected = checkDigit(for: digits.dropLast())
+        return digits.last! - 0x30 == expected ? .valid : .wrongCheckDigit(expected: expected)
     }
 
     /// Weights 3, 1, 3, 1… from the right of the data digits; the check digit brings the sum to a multiple of 10.

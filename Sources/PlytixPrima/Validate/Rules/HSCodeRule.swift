@@ -1,9 +1,11 @@
 /// `hs_code`: a commodity code of 6 (HS), 8 (CN export) or 10 (TARIC import) digits.
 /// Spaces and dots are removed first (`9404.90 10` → `94049010`).
 public struct HSCodeRule: FieldRule {
-    public let code = RuleCode.hsCode
+    public var code: RuleCode { .hsCode }
 
     public func apply(to value: inout String, column: String) -> String? {
+        // The usual code, digits alone, passes as it is (filtering it into an array showed in the profile).
+        if value.withUTF8({ [6, 8, 10].contains($0.count) && $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }) { return nil }
         let kept = value.utf8.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: ".") }
         guard kept.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
             return "\(column) must be a commodity code of digits (spaces and dots allowed); the export has \(quoted(value))."
