@@ -71,6 +71,22 @@ import Testing
         #expect((0...n).allSatisfy { table[SKUFingerprint("SKU-\($0)")] == $0 + 1 } && table[SKUFingerprint("NEW")] == -1)
     }
 
+    /// Room made up front holds that many keys without growing, and keys already held survive
+    /// the one reallocation it makes.
+    @Test func reservedRoomHoldsThatManyKeys() {
+        var table = FingerprintTable<Int>()
+        for k in 0..<100 { table.set(SKUFingerprint("SKU-\(k)"), to: k) }
+        table.reserveCapacity(50_000)
+        let capacity = table.capacity
+        #expect(capacity * 85 >= 50_000 * 100)
+        for k in 100..<50_000 { table.set(SKUFingerprint("SKU-\(k)"), to: k) }
+        #expect(table.capacity == capacity && table.count == 50_000)
+        let misplaced = (0..<50_000).filter { (k: Int) -> Bool in table[SKUFingerprint("SKU-\(k)")] != k }
+        #expect(misplaced.isEmpty)
+        table.reserveCapacity(10)
+        #expect(table.capacity == capacity, "a smaller reservation never shrinks the table")
+    }
+
     @Test func theSKUIndexCountsDuplicates() {
         var index = SKUIndex()
         index.record("A", line: 2)

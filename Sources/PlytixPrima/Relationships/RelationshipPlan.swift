@@ -230,6 +230,14 @@ struct RelationshipPlan {
         var onStack: [Bool] = []
         var componentStack: [Int32] = []
         var frames: [Frame] = []
+        // Every root is numbered, and most are variants whose parent is numbered too only
+        // when it has references of its own: room for the roots is made once.
+        numbers.reserveCapacity(roots.count)
+        keys.reserveCapacity(roots.count)
+        lowLink.reserveCapacity(roots.count)
+        onStack.reserveCapacity(roots.count)
+        verdictList.reserveCapacity(roots.count)
+        decided.reserveCapacity(roots.count)
 
         func open(_ key: SKUFingerprint) -> Frame {
             let node = keys.count
@@ -266,7 +274,9 @@ struct RelationshipPlan {
                     members.append(keys[Int(member)])
                     if member == Int32(done.node) { break }
                 }
-                decide(members)
+                // A component of one product (nearly all of them) is the frame just closed,
+                // which already holds its references.
+                decide(members, references: members.count == 1 ? done.references : nil)
             }
         }
     }
@@ -274,14 +284,17 @@ struct RelationshipPlan {
     /// Decides one strongly connected component. More than one member (or a member that
     /// references itself) is a loop: each member is refused for the kind of reference it takes
     /// into the loop, and references inside the loop count for nothing else.
-    private mutating func decide(_ members: [SKUFingerprint]) {
+    /// `references`: those of the only member, when the caller has them (each costs several
+    /// lookups in tables of a million SKUs, and this runs for every variant and kit).
+    private mutating func decide(_ members: [SKUFingerprint], references known: [Reference]? = nil) {
         // Nearly every component is one product: no set is built for it.
         let loopMembers = members.count > 1 ? Set(members) : []
         func inLoop(_ key: SKUFingerprint) -> Bool { members.count == 1 ? key == members[0] : loopMembers.contains(key) }
-        let isLoop = members.count > 1 || references(of: members[0]).contains { $0.target == members[0] }
+        let single = members.count == 1 ? known ?? references(of: members[0]) : nil
+        let isLoop = members.count > 1 || single!.contains { $0.target == members[0] }
         for key in members {
             var verdict = Verdict()
-            let references = references(of: key)
+            let references = single ?? references(of: key)
             if isLoop {
                 if references.contains(where: { $0.toParent && inLoop($0.target) }) { verdict.failures.insert(.variantCycle) }
                 if references.contains(where: { !$0.toParent && inLoop($0.target) }) { verdict.failures.insert(.bomCycle) }

@@ -119,6 +119,13 @@ struct FingerprintTable<Value> {
     /// How many slots the table has (for tests of its growth).
     var capacity: Int { slots.count }
 
+    /// Makes room for `count` keys at once, so that filling the table does not grow it step by
+    /// step (each step rehashes every key into fresh memory).
+    mutating func reserveCapacity(_ count: Int) {
+        guard count * 100 > slots.count * 85 else { return }
+        grow(to: count * 100 / 85 + 1)
+    }
+
     var isEmpty: Bool { count == 0 }
 
     /// Stores `value` for `key`, replacing any earlier value.
@@ -151,8 +158,9 @@ struct FingerprintTable<Value> {
         Int(truncatingIfNeeded: (key.low &* salt ^ key.high).multipliedFullWidth(by: UInt64(capacity)).high)
     }
 
-    private mutating func grow() {
-        let capacity = max(1 << 12, slots.count + slots.count / 2)
+    private mutating func grow() { grow(to: max(1 << 12, slots.count + slots.count / 2)) }
+
+    private mutating func grow(to capacity: Int) {
         let old = slots
         slots = Array(repeating: Slot(key: SKUFingerprint(high: 0, low: 0), value: nil), count: capacity)
         for slot in old where slot.value != nil {
