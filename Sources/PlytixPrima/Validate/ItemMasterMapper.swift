@@ -245,12 +245,11 @@ final class ColumnPlan: Sendable {
                 : RequiredRule.reason(column: header, field: field)
             return .failure(ColumnFailure(field: field, value: raw ?? "", rule: RequiredRule.code, reason: reason))
         }
-        // By index: `for rule in rules` copied each rule out of the array (retaining what it holds)
-        // for every value of every row.
-        for ruleIndex in rules.indices {
-            if let reason = rules[ruleIndex].apply(to: &value, column: header) {
-                return .failure(ColumnFailure(
-                    field: fieldNames[index], value: row.values[index] ?? value, rule: rules[ruleIndex].code, reason: reason))
+        // The loop copies each rule out of the array: rules compute their codes rather than
+        // store them, as a stored code (a string) was retained and released with every copy.
+        for rule in rules {
+            if let reason = rule.apply(to: &value, column: header) {
+                return .failure(ColumnFailure(field: fieldNames[index], value: row.values[index] ?? value, rule: rule.code, reason: reason))
             }
         }
         return .success(value)
