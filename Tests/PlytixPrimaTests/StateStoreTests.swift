@@ -25,6 +25,29 @@ import PlytixPrimaTestSupport
         #expect((runs.first?["counts"] as? [String: Int])?["new"] == 2)
     }
 
+    /// One store may serve several pipelines: each loads only its own published items, however
+    /// the rows are found (the load walks the whole table rather than the pipeline's index).
+    @Test func eachPipelineLoadsOnlyItsOwnPublishedItems() throws {
+        let root = TempRoot("state-pipelines", fullMode: true)
+        root.drop("first.csv", StateFixture.export(["A-1", "A-2", "A-3"]).bytes, age: 120)
+        try #require(try StateFixture.run(root).status == 0)
+        let store = try StateStore.open(layout: root.layout)
+        try store.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO published_item (pipeline, sku, record_hash, line, run_id)
+                SELECT 'other-pipeline', sku || '-OTHER', record_hash, line, run_id FROM published_item
+                """)
+        }
+        let own = try store.catalogue(pipeline: DefaultPipeline.name)
+        let other = try store.catalogue(pipeline: "other-pipeline")
+        #expect(own.activeCount == 3 && other.activeCount == 3)
+        for sku in ["A-1", "A-2", "A-3"] {
+            #expect(own.entry(for: sku) != nil && own.entry(for: sku + "-OTHER") == nil)
+            #expect(other.entry(for: sku) == nil && other.entry(for: sku + "-OTHER") != nil)
+        }
+        #expect(try store.catalogue(pipeline: "no-such-pipeline").isEmpty)
+    }
+
     /// A store this binary creates has 16 KB pages; one made with another page size (an older
     /// binary's 4 KB) keeps its own and goes on working.
     @Test func aNewStoreHasSixteenKilobytePagesAndAnOlderOneKeepsItsOwn() throws {

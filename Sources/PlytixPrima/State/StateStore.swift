@@ -228,9 +228,12 @@ public final class StateStore: Sendable {
         try pool.read { db in
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM published_item WHERE pipeline = ?", arguments: [pipeline]) ?? 0
             var catalogue = KnownCatalogue(expectedCount: count)
+            // NOT INDEXED: every row of a store is (nearly always) the one pipeline's, and walking
+            // the table beats walking the (pipeline, sku) index and looking each row up from it
+            // (~10% of the load).
             let sql = """
                 SELECT sku, record_hash, source_modified, discontinued_run_id IS NULL, parent_sku, source_print
-                FROM published_item WHERE pipeline = ?1
+                FROM published_item NOT INDEXED WHERE pipeline = ?1
                 """
             try PublishedItemScan.forEach(db, sql: sql, pipeline: pipeline) { row in
                 var hashHigh: UInt64 = 0
