@@ -26,7 +26,8 @@ import PlytixPrimaTestSupport
     }
 
     /// One store may serve several pipelines: each loads only its own published items, however
-    /// the rows are found (the load walks the whole table rather than the pipeline's index).
+    /// the rows are found (a pipeline holding half the store or more walks the whole table, a
+    /// smaller one the pipeline's index: both ways are taken here).
     @Test func eachPipelineLoadsOnlyItsOwnPublishedItems() throws {
         let root = TempRoot("state-pipelines", fullMode: true)
         root.drop("first.csv", StateFixture.export(["A-1", "A-2", "A-3"]).bytes, age: 120)
@@ -46,6 +47,11 @@ import PlytixPrimaTestSupport
             #expect(other.entry(for: sku) == nil && other.entry(for: sku + "-OTHER") != nil)
         }
         #expect(try store.catalogue(pipeline: "no-such-pipeline").isEmpty)
+        try store.pool.write { db in
+            try db.execute(sql: "INSERT INTO published_item (pipeline, sku, record_hash, line, run_id) VALUES ('small', 'S-1', x'00', x'', 'r')")
+        }
+        let small = try store.catalogue(pipeline: "small")
+        #expect(small.activeCount == 1 && small.entry(for: "S-1") != nil && small.entry(for: "A-1") == nil)
     }
 
     /// A store this binary creates has 16 KB pages; one made with another page size (an older

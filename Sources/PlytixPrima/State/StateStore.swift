@@ -227,13 +227,15 @@ public final class StateStore: Sendable {
     func catalogue(pipeline: String) throws -> KnownCatalogue {
         try pool.read { db in
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM published_item WHERE pipeline = ?", arguments: [pipeline]) ?? 0
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM published_item") ?? 0
             var catalogue = KnownCatalogue(expectedCount: count)
-            // NOT INDEXED: every row of a store is (nearly always) the one pipeline's, and walking
-            // the table beats walking the (pipeline, sku) index and looking each row up from it
-            // (~10% of the load).
+            // A store nearly always holds one pipeline's rows: walking the whole table then beats
+            // walking the (pipeline, sku) index and looking each row up from it (~10% of the
+            // load). A pipeline with a minority of a shared store's rows keeps the index.
+            let walk = count * 2 >= total ? "NOT INDEXED" : "INDEXED BY published_item_key"
             let sql = """
                 SELECT sku, record_hash, source_modified, discontinued_run_id IS NULL, parent_sku, source_print
-                FROM published_item NOT INDEXED WHERE pipeline = ?1
+                FROM published_item \(walk) WHERE pipeline = ?1
                 """
             try PublishedItemScan.forEach(db, sql: sql, pipeline: pipeline) { row in
                 var hashHigh: UInt64 = 0

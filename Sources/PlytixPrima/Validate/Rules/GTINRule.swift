@@ -1,7 +1,7 @@
 /// `gtin`: a barcode of 8, 12, 13 or 14 digits whose last digit is the GS1 mod-10 check digit.
 /// Kept as text: leading zeros matter.
 public struct GTINRule: FieldRule {
-    public let code = RuleCode.gtin
+    public var code: RuleCode { .gtin }
     /// Searched, not hashed: four lengths.
     static let lengths = [8, 12, 13, 14]
 
