@@ -27,7 +27,7 @@ public struct DecimalAmount: Sendable, Equatable, CustomStringConvertible {
         var units: Int64 = 0, scale = 0, digits = 0
         var seenSeparator = false, seenDigit = false
         for byte in bytes {
-            if byte >= 0x30 && byte <= 0x39 {
+            if byte.isASCIIDigit {
                 seenDigit = true
                 if digits > 0 || byte != 0x30 { digits += 1 }
                 guard digits <= Self.maxDigits else { return nil }

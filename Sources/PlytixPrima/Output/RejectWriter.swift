@@ -81,13 +81,12 @@ public enum ExcelSafety {
     static func isPlainNumber(_ bytes: String.UTF8View) -> Bool {
         var rest = bytes[...]
         if let sign = rest.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { rest = rest.dropFirst() }
-        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-        let whole = rest.prefix(while: isDigit)
+        let whole = rest.prefix(while: \.isASCIIDigit)
         guard !whole.isEmpty else { return false }
         rest = rest.dropFirst(whole.count)
         guard let separator = rest.first else { return true }
         guard separator == UInt8(ascii: ".") || separator == UInt8(ascii: ",") else { return false }
         let fraction = rest.dropFirst()
-        return !fraction.isEmpty && fraction.allSatisfy(isDigit)
+        return !fraction.isEmpty && fraction.allSatisfy(\.isASCIIDigit)
     }
 }

@@ -81,3 +81,8 @@ enum UTF8Text {
         return true
     }
 }
+
+extension UInt8 {
+    /// `0`–`9`: the digits every rule and reader that checks numbers, codes and dates means.
+    var isASCIIDigit: Bool { self >= 0x30 && self <= 0x39 }
+}

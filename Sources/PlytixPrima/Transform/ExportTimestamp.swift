@@ -12,7 +12,7 @@ public enum ExportTimestamp {
             guard start + count <= b.count else { return nil }
             var value = 0
             for i in start..<(start + count) {
-                guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }
+                guard b[i].isASCIIDigit else { return nil }
                 value = value * 10 + Int(b[i] - 0x30)
             }
             return value
@@ -33,7 +33,7 @@ public enum ExportTimestamp {
             i = 19
             if i < b.count && (b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",")) {
                 i += 1
-                while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
+                while i < b.count && b[i].isASCIIDigit { i += 1 }
             }
         }
         guard i < b.count else { return Int64(seconds) }

@@ -8,7 +8,7 @@ public struct GTINRule: FieldRule {
     public func apply(to value: inout String, column: String) -> String? {
         // Most barcodes are all digits: they are checked where the string lies (an array per
         // row showed in the profile).
-        if let digits = value.withUTF8({ bytes in bytes.allSatisfy(Self.isDigit) ? Self.check(digits: bytes) : nil }) {
+        if let digits = value.withUTF8({ bytes in bytes.allSatisfy(\.isASCIIDigit) ? Self.check(digits: bytes) : nil }) {
             switch digits {
             case .valid:
                 return nil
@@ -32,8 +32,6 @@ public struct GTINRule: FieldRule {
         case wrongLength(Int)
         case wrongCheckDigit(expected: UInt8)
     }
-
-    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
     private static func check(digits: UnsafeBufferPointer<UInt8>) -> DigitsCheck {
         guard lengths.contains(digits.count) else { return .wrongLength(digits.count) }

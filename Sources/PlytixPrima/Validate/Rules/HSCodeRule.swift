@@ -5,9 +5,9 @@ public struct HSCodeRule: FieldRule {
 
     public func apply(to value: inout String, column: String) -> String? {
         // The usual code, digits alone, passes as it is (filtering it into an array showed in the profile).
-        if value.withUTF8({ [6, 8, 10].contains($0.count) && $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }) { return nil }
+        if value.withUTF8({ [6, 8, 10].contains($0.count) && $0.allSatisfy(\.isASCIIDigit) }) { return nil }
         let kept = value.utf8.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: ".") }
-        guard kept.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+        guard kept.allSatisfy(\.isASCIIDigit) else {
             return "\(column) must be a commodity code of digits (spaces and dots allowed); the export has \(quoted(value))."
         }
         guard [6, 8, 10].contains(kept.count) else {

@@ -66,7 +66,7 @@ public enum DecimalText {
             var separatorIndex: Int?
             for index in start..<bytes.count {
                 let byte = bytes[index]
-                if byte >= 0x30 && byte <= 0x39 { continue }
+                if byte.isASCIIDigit { continue }
                 let isPoint = byte == UInt8(ascii: "."), isComma = byte == UInt8(ascii: ",")
                 let accepted = (isPoint && separator != .comma) || (isComma && separator != .point)
                 guard accepted, separatorIndex == nil else { return nil }

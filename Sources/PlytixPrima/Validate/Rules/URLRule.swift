@@ -39,7 +39,7 @@ public struct URLRule: FieldRule {
             let host = bytes[schemeLength...].prefix { $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }
             return host.first.map { $0 != UInt8(ascii: ".") } == true && host.contains { byte in
                 let lower = byte | 0x20
-                return (byte >= 0x30 && byte <= 0x39) || (lower >= 0x61 && lower <= 0x7A)
+                return byte.isASCIIDigit || (lower >= 0x61 && lower <= 0x7A)
             }
         }
     }
