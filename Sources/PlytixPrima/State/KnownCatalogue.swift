@@ -7,10 +7,15 @@ struct RecordHash: Hashable, Sendable {
     let low: UInt64
 
     init(line: [UInt8]) {
-        // The first 16 bytes as two big-endian halves, read where the digest lies.
-        (high, low) = SHA256.hash(data: line).withUnsafeBytes { digest in
-            (UInt64(bigEndian: digest.loadUnaligned(as: UInt64.self)), UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
-        }
+        self = SHA256.hash(data: line).withUnsafeBytes { RecordHash(firstSixteenOf: $0) }
+    }
+
+    /// The first 16 of `raw` (at least that many) as two big-endian halves, read where they lie:
+    /// a digest, or a hash in a spool's buffer.
+    init(firstSixteenOf raw: UnsafeRawBufferPointer) {
+        precondition(raw.count >= 16, "a record hash is 16 bytes")
+        high = UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self))
+        low = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
     }
 
     /// A kit's hash covers its components too: a kit whose contents changed is an updated item.
@@ -30,8 +35,6 @@ struct RecordHash: Hashable, Sendable {
         self.high = high
         self.low = low
     }
-
-    init(data: some Collection<UInt8>) { self.init(bytes: Array(data)) }
 
     init(high: UInt64, low: UInt64) {
         self.high = high

@@ -183,11 +183,7 @@ final class BinaryRecordReader {
         guard try ensure(count) else { throw truncated }
         defer { position += count }
         guard count == 16 else { return RecordHash(bytes: Array(buffer[position..<(position + count)])) }
-        return buffer.withUnsafeBytes { bytes in
-            RecordHash(
-                high: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)),
-                low: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self)))
-        }
+        return buffer.withUnsafeBytes { RecordHash(firstSixteenOf: UnsafeRawBufferPointer(rebasing: $0[position..<(position + 16)])) }
     }
 
     func string() throws(OutputError) -> String {
