@@ -88,6 +88,47 @@ import PlytixPrimaTestSupport
         #expect(catalogue.entry(for: missing, slot: slots[0]) == nil)
     }
 
+    /// A mapping thread looks a whole batch of SKUs up at once: each is found where a lookup of
+    /// its own finds it, a SKU Prima lacks and a row without one get -1.
+    @Test func aBatchOfKeysIsFoundWhereEachKeyAloneIs() {
+        for size in [0, 1, 3, 1024, 3001] {
+            var catalogue = KnownCatalogue(expectedCount: size)
+            for index in 0..<size { catalogue.insert(sku: "B-\(index)", hash: RecordHash(line: [UInt8(index & 0xFF)]), modified: nil, active: true) }
+            catalogue.finishLoading()
+            let keys: [SKUFingerprint?] = (0..<(size + 40)).map { (index: Int) -> SKUFingerprint? in
+                index % 7 == 3 ? nil : SKUFingerprint("B-\(size + 20 - index)")
+            }
+            let slots = catalogue.slots(of: keys)
+            let alone = keys.map { (key: SKUFingerprint?) -> Int32 in key.map { catalogue.slot(of: $0) } ?? -1 }
+            #expect(slots == alone, "size \(size)")
+            let inPrima = keys.indices.filter { (index: Int) in keys[index] != nil && (0..<size).contains(size + 20 - index) }
+            #expect(slots.indices.filter { slots[$0] >= 0 } == inPrima, "size \(size)")
+            #expect(size < 20 || inPrima.count > size / 2)
+            let none: [SKUFingerprint?] = []
+            #expect(catalogue.slots(of: none) == [])
+        }
+    }
+
+    /// Parents are marked in batches of lookups: every active variant's parent is marked, past
+    /// the first batch too; an inactive variant's parent and a parent Prima lacks are not.
+    @Test func everyActiveVariantsParentIsMarked() {
+        let parents = 3 * KnownCatalogue.lookupBatch + 5
+        var catalogue = KnownCatalogue()
+        for index in 0..<parents {
+            catalogue.insert(sku: "STYLE-\(index)", hash: RecordHash(line: [1]), modified: nil, active: true)
+            catalogue.insert(sku: "V-\(index)", hash: RecordHash(line: [2]), modified: nil, active: true, parent: "STYLE-\(index)")
+        }
+        catalogue.insert(sku: "LONE", hash: RecordHash(line: [3]), modified: nil, active: true)
+        catalogue.insert(sku: "GONE-V", hash: RecordHash(line: [4]), modified: nil, active: false, parent: "LONE")
+        catalogue.insert(sku: "ORPHAN", hash: RecordHash(line: [5]), modified: nil, active: true, parent: "NOT-IN-PRIMA")
+        catalogue.finishLoading()
+        let unmarked = (0..<parents).filter { catalogue.entry(for: "STYLE-\($0)")?.isParent != true }
+        #expect(unmarked.isEmpty, "\(unmarked.prefix(5))")
+        #expect((0..<parents).allSatisfy { (index: Int) in catalogue.entry(for: "V-\(index)")?.isParent == false })
+        #expect(catalogue.entry(for: "LONE")?.isParent == false, "its only variant is discontinued")
+        #expect(catalogue.entry(for: "ORPHAN")?.isParent == false && catalogue.entry(for: "NOT-IN-PRIMA") == nil)
+    }
+
     @Test func aDifferentRecordDoesNotMatch() {
         var catalogue = KnownCatalogue()
         catalogue.insert(sku: "A", hash: RecordHash(line: Array("A,1".utf8)), modified: nil, active: true)

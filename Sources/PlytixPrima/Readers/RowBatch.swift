@@ -73,13 +73,37 @@ struct RowBatch: Sendable {
     /// reads.
     func outcomes(fieldCount: Int, decoder: CSVCellDecoder?, recognition: Recognition? = nil) -> [ReadOutcome] {
         bytes.withUnsafeBufferPointer { all in
-            entries.map { entry in
-                switch entry {
+            let published = recognition.flatMap { publishedRecords($0, decoder: decoder, in: all) }
+            return entries.indices.map { index in
+                switch entries[index] {
                 case .rejected(let fault): return .rejected(fault)
-                case .row(let raw): return .row(sourceRow(raw, fieldCount: fieldCount, decoder: decoder, recognition: recognition, in: all))
+                case .row(let raw):
+                    return .row(sourceRow(
+                        raw, fieldCount: fieldCount, decoder: decoder, recognition: recognition, published: published?[index], in: all))
                 }
             }
         }
+    }
+
+    /// Per entry, where its SKU is in Prima's catalogue and what its record was published from
+    /// (`nil` for a reject or a row without a SKU): looked up for the whole batch before any row
+    /// is printed. `nil` without a catalogue.
+    private func publishedRecords(
+        _ recognition: Recognition, decoder: CSVCellDecoder?, in all: UnsafeBufferPointer<UInt8>
+    ) -> [UnchangedRowRecognizer.Published?]? {
+        guard recognition.recognizer.published != nil else { return nil }
+        let keys = entries.map { entry -> SKUFingerprint? in
+            guard case .row(let raw) = entry, let bytes = cell(recognition.keyField, of: raw, in: all),
+                  let key = decoder.map({ $0.decode(bytes) }) ?? String(decoding: bytes, as: UTF8.self) else { return nil }
+            return SKUFingerprint(TextCleaning.trim(key))
+        }
+        return recognition.recognizer.find(keys)
+    }
+
+    /// The bytes of `raw`'s cell for `field`; `nil` when the row does not carry it.
+    private func cell(_ field: Int, of raw: RawRow, in all: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        let span = spans[raw.firstSpan + field]
+        return span.count < 0 ? nil : UnsafeBufferPointer(rebasing: all[span.start..<span.start + span.count])
     }
 
     /// What a mapping thread needs to print rows and recognise the ones Prima has.
@@ -95,13 +119,12 @@ struct RowBatch: Sendable {
         }
     }
 
+    /// `published`: what `publishedRecords` found for the row.
     private func sourceRow(
-        _ raw: RawRow, fieldCount: Int, decoder: CSVCellDecoder?, recognition: Recognition?, in all: UnsafeBufferPointer<UInt8>
+        _ raw: RawRow, fieldCount: Int, decoder: CSVCellDecoder?, recognition: Recognition?,
+        published: UnchangedRowRecognizer.Published?, in all: UnsafeBufferPointer<UInt8>
     ) -> SourceRow {
-        func cell(_ field: Int) -> UnsafeBufferPointer<UInt8>? {
-            let span = spans[raw.firstSpan + field]
-            return span.count < 0 ? nil : UnsafeBufferPointer(rebasing: all[span.start..<span.start + span.count])
-        }
+        func cell(_ field: Int) -> UnsafeBufferPointer<UInt8>? { self.cell(field, of: raw, in: all) }
         var print: UInt64?
         var style: Bool?
         var catalogueSlot: Int32?
@@ -113,9 +136,7 @@ struct RowBatch: Sendable {
             for field in 0..<fieldCount { SourcePrinter.append(cell(field), to: &recognition.scratch) }
             let rowPrint = SourcePrinter.finish(recognition.scratch)
             print = rowPrint
-            if recognizer.published != nil, let keyBytes = cell(recognition.keyField),
-               let key = decoder.map({ $0.decode(keyBytes) }) ?? String(decoding: keyBytes, as: UTF8.self),
-               let found = recognizer.find(SKUFingerprint(TextCleaning.trim(key))) {
+            if let found = published {
                 catalogueSlot = found.slot
                 if let stored = found.print {
                     style = SourcePrint.match(rowPrint, stored: stored.stored, recordHashHigh: stored.hashHigh)

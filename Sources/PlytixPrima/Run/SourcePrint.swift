@@ -88,9 +88,20 @@ final class UnchangedRowRecognizer: Sendable {
     /// of it was published from, when it kept one; `nil` without a catalogue. Asked here, on the
     /// `let`: a caller that took `published` out first copied the catalogue, retaining each of its
     /// buffers (shared with the mapping threads) for every row.
-    func find(_ key: SKUFingerprint) -> (slot: Int32, print: (stored: UInt64, hashHigh: UInt64)?)? {
-        guard let slot = published?.slot(of: key) else { return nil }
-        return (slot, published?.publishedPrint(atSlot: slot))
+    /// It is asked for a batch of rows' keys at once (`nil`: the row has no key, and is not
+    /// found), so that the catalogue overlaps their cache misses.
+    func find(_ keys: [SKUFingerprint?]) -> [Published?]? {
+        guard let slots = published?.slots(of: keys) else { return nil }
+        return zip(keys, slots).map { key, slot in
+            key == nil ? nil : Published(slot: slot, print: published?.publishedPrint(atSlot: slot))
+        }
+    }
+
+    /// Where a row's SKU is in the catalogue (`-1`: not there), and the print its record was
+    /// published from, when one was kept.
+    struct Published {
+        var slot: Int32
+        var print: (stored: UInt64, hashHigh: UInt64)?
     }
 }
 

@@ -116,13 +116,20 @@ struct KnownCatalogue {
         sorted = true
         buildDirectory()
         indexed = true
-        var parents: [SKUFingerprint] = []
+        var parents: [SKUFingerprint?] = []
         parents.reserveCapacity(parentOf.count)
         parentOf.forEach { _, parent in parents.append(parent) }
-        for parent in parents {
-            if let position = position(of: parent) { slots[position].isParent = true }
+        var start = 0
+        while start < parents.count {
+            let end = min(start + Self.lookupBatch, parents.count)
+            for position in positions(of: parents[start..<end]) where position >= 0 { slots[position].isParent = true }
+            start = end
         }
     }
+
+    /// How many keys `positions(of:)` is handed at a time when the caller holds more: enough
+    /// misses to overlap, few enough that the slots found are still cached when they are read.
+    static let lookupBatch = 256
 
     func entry(for sku: String) -> Entry? { entry(for: SKUFingerprint(sku)) }
 
@@ -139,6 +146,22 @@ struct KnownCatalogue {
     /// Where `key` is in the catalogue, `-1` when it is not: a mapping thread finds it in pass 1,
     /// so that pass 2 reads the entry with `entry(for:slot:)` instead of searching again.
     func slot(of key: SKUFingerprint) -> Int32 { position(of: key).map { Int32($0) } ?? -1 }
+
+    /// `slot(of:)` for each of `keys` (`-1` for a `nil` key or one not found), looked up in
+    /// loops of independent loads: a mapping thread asks for a whole batch of rows at once, and
+    /// the processor overlaps the cache misses (two a key, in 40 MB for a million items) instead
+    /// of waiting for each in turn between rows (half a microsecond a row).
+    func slots(of keys: some Collection<SKUFingerprint?>) -> [Int32] {
+        positions(of: keys).map { Int32($0) }
+    }
+
+    /// The positions of `keys` (`-1`: none), in two loops: every key's range in `directory`, then
+    /// every range searched.
+    private func positions(of keys: some Collection<SKUFingerprint?>) -> [Int] {
+        precondition(indexed, "finishLoading() must be called before lookups")
+        let ranges = keys.map { key in key.map { range(of: $0) } ?? 0..<0 }
+        return zip(keys, ranges).map { key, range in key.flatMap { search($0, in: range) } ?? -1 }
+    }
 
     /// The entry of `key`, read at `slot` when that is where `slot(of:)` found it. A slot is only
     /// a hint: one that does not hold the key (another catalogue's, a stale one), `-1` (not
@@ -182,8 +205,18 @@ struct KnownCatalogue {
 
     private func position(of key: SKUFingerprint) -> Int? {
         precondition(indexed, "finishLoading() must be called before lookups")
-        let range = directoryBits == 0 ? 0 : Int(key.high >> (64 - directoryBits))
-        var low = Int(directory[range]), high = Int(directory[range + 1])
+        return search(key, in: range(of: key))
+    }
+
+    /// The slots that may hold `key`: those whose keys share its top `directoryBits` bits.
+    private func range(of key: SKUFingerprint) -> Range<Int> {
+        let entry = directoryBits == 0 ? 0 : Int(key.high >> (64 - directoryBits))
+        return Int(directory[entry])..<Int(directory[entry + 1])
+    }
+
+    /// Where `key` is within `range` of the sorted slots, if it is there.
+    private func search(_ key: SKUFingerprint, in range: Range<Int>) -> Int? {
+        var low = range.lowerBound, high = range.upperBound
         while low < high {
             let middle = (low + high) / 2
             if slots[middle].key < key { low = middle + 1 } else { high = middle }
