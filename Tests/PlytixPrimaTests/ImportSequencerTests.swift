@@ -23,6 +23,19 @@ import PlytixPrimaTestSupport
         return (files, order, leftovers)
     }
 
+    /// The relationship plan leans on this order: an item it placed no row of (a standalone
+    /// item or a parent, level 0) never has to move a variant or a kit that references it
+    /// further back, so the plan does not ask which of the two it is.
+    @Test func itemsWithoutReferencesComeBeforeEveryVariantAndKit() {
+        for group in [ImportPlacement.Group.standalone, .parent] {
+            let after = ImportPlacement(group: group, level: 0).next
+            for referencing in [ImportPlacement.Group.variant, .kit] {
+                #expect(max(ImportPlacement(group: referencing, level: 0), after) == ImportPlacement(group: referencing, level: 0))
+            }
+        }
+        #expect(Self.subVariant == max(Self.variant, Self.variant.next), "a variant below a placed variant goes one level further")
+    }
+
     @Test func rowsFollowPlacementOrderInOneSeries() throws {
         let rows: [(String, ImportPlacement)] = [
             ("K1", Self.kit), ("S1", Self.subVariant), ("V1", Self.variant), ("P1", Self.parent), ("A1", .standalone),

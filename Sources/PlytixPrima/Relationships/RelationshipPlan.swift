@@ -130,12 +130,21 @@ struct RelationshipPlan {
         return entry.standing == .accepted && !entry.isDuplicate
     }
 
-    func placement(of key: SKUFingerprint) -> ImportPlacement { placement(of: key, isParent: isParent(key)) }
+    /// Asks `isParent(key)` only for a product the walk placed no row of (one lookup in a table
+    /// of every named parent, a cache miss, for each reference the walk follows).
+    func placement(of key: SKUFingerprint) -> ImportPlacement {
+        decidedPlacement(of: key) ?? ImportPlacement(group: isParent(key) ? .parent : .standalone, level: 0)
+    }
 
     /// `placement(of:)` when the caller already knows `isParent(key)`.
     func placement(of key: SKUFingerprint, isParent: Bool) -> ImportPlacement {
-        if isAcceptedHere(key), let verdict = verdict(of: key) { return verdict.placement }
-        return ImportPlacement(group: isParent ? .parent : .standalone, level: 0)
+        decidedPlacement(of: key) ?? ImportPlacement(group: isParent ? .parent : .standalone, level: 0)
+    }
+
+    /// The placement the walk decided for an accepted row of this run with references.
+    private func decidedPlacement(of key: SKUFingerprint) -> ImportPlacement? {
+        guard isAcceptedHere(key), let verdict = verdict(of: key) else { return nil }
+        return verdict.placement
     }
 
     private func standing(of key: SKUFingerprint) -> DependencyStanding {
@@ -346,8 +355,13 @@ struct RelationshipPlan {
                 } else {
                     verdict.kitLevels = max(verdict.kitLevels, UInt8(clamping: Int(kitLevels(of: reference.target)) + 1))
                 }
-                // Only items sent in this run need to come earlier; Prima has the others.
-                if isAcceptedHere(reference.target) { placement = max(placement, self.placement(of: reference.target).next) }
+                // Only items sent in this run need to come earlier; Prima has the others. An item
+                // the walk placed no row of goes out with the standalone items or the parents,
+                // which come before every variant and kit: this row, a variant or a kit, is after
+                // it whatever it is (so whether it is a parent, a lookup, is not asked).
+                if let before = decidedPlacement(of: reference.target) {
+                    placement = max(placement, before.next)
+                }
             }
         }
         if hasComponents && Int(verdict.kitLevels) > settings.maxKitLevels { verdict.failures.insert(.bomTooDeep) }
