@@ -1,3 +1,6 @@
+import Dispatch
+import Synchronization
+
 /// Why the relationship stage holds an accepted row back (several may apply at once).
 struct RelationshipFailures: OptionSet, Sendable {
     let rawValue: UInt16
@@ -34,7 +37,7 @@ enum DependencyStanding: Equatable {
 /// (Tarjan's algorithm, without recursion) give every loop whatever order the walk takes, and
 /// come out dependencies first, so each verdict is decided after those it depends on.
 struct RelationshipPlan {
-    struct Verdict {
+    struct Verdict: Equatable {
         var failures: RelationshipFailures = []
         var placement = ImportPlacement.standalone
         /// 0 for a product without a parent, 1 for a variant, 2 for a sub-variant…
@@ -52,10 +55,8 @@ struct RelationshipPlan {
     private let publishedKits: [SKUFingerprint: PublishedKit]
     private let fullExport: Bool
     /// The verdicts of this run's accepted rows with references and of the published products
-    /// they lead to, by the number the walk gave each (one table serves the walk and the answers).
-    private var numbers = FingerprintTable<Int32>()
-    private var verdictList: [Verdict] = []
-    private var decided: [Bool] = []
+    /// they lead to.
+    private var verdicts = Verdicts()
     /// Published variants below this run's re-parented styles, to check a family's depth downward.
     private var publishedChildren: [SKUFingerprint: [SKUFingerprint]] = [:]
 
@@ -63,9 +64,11 @@ struct RelationshipPlan {
     /// files stays small whatever the export holds.
     static let maxPlacementLevel: UInt8 = 32
 
+    /// `walks`: 1 or 2 whatever the number of roots (for tests); by default two walks from
+    /// `twoWalksFrom` roots on.
     init(
         index: SKUIndex, graph: RelationshipGraph, catalogue: KnownCatalogue?, publishedKits: [SKUFingerprint: PublishedKit] = [:],
-        fullExport: Bool, settings: RelationshipSettings
+        fullExport: Bool, settings: RelationshipSettings, walks: Int? = nil
     ) {
         self.index = index
         self.graph = graph
@@ -74,24 +77,50 @@ struct RelationshipPlan {
         self.fullExport = fullExport
         self.settings = settings
         collectPublishedChildren()
-        resolve(roots: graph.parentOf.keys + graph.componentsOf.keys)
+        verdicts = resolve(roots: graph.parentOf.keys + graph.componentsOf.keys, walks: walks)
     }
+
+    /// What a walk decides: each product's verdict, by the number the walk gave it (one table
+    /// serves the walk and the answers).
+    struct Verdicts {
+        fileprivate var numbers = FingerprintTable<Int32>()
+        fileprivate var list: [Verdict] = []
+        fileprivate var decided: [Bool] = []
+
+        func verdict(of key: SKUFingerprint) -> Verdict? {
+            guard let number = numbers[key], decided[Int(number)] else { return nil }
+            return list[Int(number)]
+        }
+
+        /// Adds what `other` decided of products this walk did not reach. Where both reached a
+        /// product they decided the same: a verdict follows from the references alone.
+        mutating func merge(_ other: Verdicts) {
+            numbers.reserveCapacity(numbers.count + other.numbers.count)
+            other.numbers.forEach { key, number in
+                guard other.decided[Int(number)], numbers[key] == nil else { return }
+                numbers.set(key, to: Int32(list.count))
+                list.append(other.list[Int(number)])
+                decided.append(true)
+            }
+        }
+    }
+
+    /// Roots from which the plan walks on two cores, half each: the walk is bound by cache
+    /// misses in tables of a million SKUs, and it is the one stretch of a run with a core idle.
+    static let twoWalksFrom = 50_000
 
     // MARK: - Questions pass 2 asks
 
     func verdict(of sku: String) -> Verdict? { verdict(of: SKUFingerprint(sku)) }
 
-    func verdict(of key: SKUFingerprint) -> Verdict? {
-        guard let number = numbers[key], decided[Int(number)] else { return nil }
-        return verdictList[Int(number)]
-    }
+    func verdict(of key: SKUFingerprint) -> Verdict? { verdicts.verdict(of: key) }
 
     /// A product that any row of this export, or any variant Prima has, names as its parent.
     func isParent(_ sku: String) -> Bool { isParent(SKUFingerprint(sku)) }
 
     func placement(of sku: String) -> ImportPlacement { placement(of: SKUFingerprint(sku)) }
 
-    func standing(of sku: String) -> DependencyStanding { standing(of: SKUFingerprint(sku)) }
+    func standing(of sku: String) -> DependencyStanding { standing(of: SKUFingerprint(sku), in: verdicts) }
 
     /// Whether the state store records a parent for this published variant.
     func knowsPublishedParent(of key: SKUFingerprint) -> Bool { catalogue?.parentOf[key] != nil }
@@ -133,25 +162,27 @@ struct RelationshipPlan {
     /// Asks `isParent(key)` only for a product the walk placed no row of (one lookup in a table
     /// of every named parent, a cache miss, for each reference the walk follows).
     func placement(of key: SKUFingerprint) -> ImportPlacement {
-        decidedPlacement(of: key) ?? ImportPlacement(group: isParent(key) ? .parent : .standalone, level: 0)
+        decidedPlacement(of: key, in: verdicts) ?? ImportPlacement(group: isParent(key) ? .parent : .standalone, level: 0)
     }
 
     /// `placement(of:)` when the caller already knows `isParent(key)`.
     func placement(of key: SKUFingerprint, isParent: Bool) -> ImportPlacement {
-        decidedPlacement(of: key) ?? ImportPlacement(group: isParent ? .parent : .standalone, level: 0)
+        decidedPlacement(of: key, in: verdicts) ?? ImportPlacement(group: isParent ? .parent : .standalone, level: 0)
     }
 
-    /// The placement the walk decided for an accepted row of this run with references.
-    private func decidedPlacement(of key: SKUFingerprint) -> ImportPlacement? {
-        guard isAcceptedHere(key), let verdict = verdict(of: key) else { return nil }
+    /// The placement a walk (`verdicts`) decided for an accepted row of this run with references.
+    private func decidedPlacement(of key: SKUFingerprint, in verdicts: Verdicts) -> ImportPlacement? {
+        guard isAcceptedHere(key), let verdict = verdicts.verdict(of: key) else { return nil }
         return verdict.placement
     }
 
-    private func standing(of key: SKUFingerprint) -> DependencyStanding {
+    /// `verdicts`: what the walk asking has decided so far (every product a row of this run
+    /// references is decided before the row).
+    private func standing(of key: SKUFingerprint, in verdicts: Verdicts) -> DependencyStanding {
         if let entry = index.entry(for: key) {
             if entry.isDuplicate || entry.standing == .rejected { return .rejectedHere }
             if entry.standing == .accepted {
-                return verdict(of: key)?.failures.isEmpty == false ? .rejectedHere : .available
+                return verdicts.verdict(of: key)?.failures.isEmpty == false ? .rejectedHere : .available
             }
             guard let known = catalogue?.entry(for: key) else {
                 return .unknown(why: "it is in this export but not sales-ready, and was never sent to Prima")
@@ -178,12 +209,12 @@ struct RelationshipPlan {
 
     /// What `key` references: this run's row when it is accepted here, else what Prima has
     /// (when the product stays in Prima); nothing for products Prima will not have.
-    private func references(of key: SKUFingerprint) -> [Reference] {
+    private func references(of key: SKUFingerprint, in verdicts: Verdicts) -> [Reference] {
         var references: [Reference] = []
         if isAcceptedHere(key) {
             if let parent = graph.parentOf[key] { references.append(Reference(target: parent, toParent: true)) }
             for component in graph.componentsOf[key] ?? [] { references.append(Reference(target: component, toParent: false)) }
-        } else if standing(of: key) == .available {
+        } else if standing(of: key, in: verdicts) == .available {
             if let parent = catalogue?.parentOf[key] { references.append(Reference(target: parent, toParent: true)) }
             for component in publishedKits[key]?.components ?? [] { references.append(Reference(target: component, toParent: false)) }
         }
@@ -208,32 +239,54 @@ struct RelationshipPlan {
     }
 
     /// How many levels of published variants that stay in Prima hang below `key` (capped).
-    private func publishedLevelsBelow(_ key: SKUFingerprint, depth: Int = 0) -> Int {
+    private func publishedLevelsBelow(_ key: SKUFingerprint, in verdicts: Verdicts, depth: Int = 0) -> Int {
         guard depth <= settings.maxVariantLevels else { return 0 }
         var levels = 0
-        for child in publishedChildren[key] ?? [] where !isAcceptedHere(child) && standing(of: child) == .available {
-            levels = max(levels, 1 + publishedLevelsBelow(child, depth: depth + 1))
+        for child in publishedChildren[key] ?? [] where !isAcceptedHere(child) && standing(of: child, in: verdicts) == .available {
+            levels = max(levels, 1 + publishedLevelsBelow(child, in: verdicts, depth: depth + 1))
         }
         return levels
     }
 
     /// Whether `references(of:)` would list anything, without building the list: asked for
     /// every reference the walk follows.
-    private func hasReferences(_ key: SKUFingerprint) -> Bool {
+    private func hasReferences(_ key: SKUFingerprint, in verdicts: Verdicts) -> Bool {
         if isAcceptedHere(key) { return graph.parentOf[key] != nil || graph.componentsOf[key] != nil }
-        guard standing(of: key) == .available else { return false }
+        guard standing(of: key, in: verdicts) == .available else { return false }
         return catalogue?.parentOf[key] != nil || publishedKits[key]?.components.isEmpty == false
+    }
+
+    /// The verdicts of everything `roots` lead to: from `twoWalksFrom` roots on (or when `walks`
+    /// says 2), two walks on two threads take half the roots each, and their verdicts are merged.
+    /// A product both walks reach is decided by each, the same way.
+    private func resolve(roots: [SKUFingerprint], walks: Int?) -> Verdicts {
+        guard (walks ?? (roots.count >= Self.twoWalksFrom ? 2 : 1)) > 1, roots.count > 1 else { return walk(from: roots[...]) }
+        let halves = [roots[..<(roots.count / 2)], roots[(roots.count / 2)...]]
+        let results = Mutex<[Verdicts]>([Verdicts(), Verdicts()])
+        // Both walks only read the plan; each hands back its own verdicts.
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            let verdicts = walk(from: halves[half])
+            results.withLock { $0[half] = verdicts }
+        }
+        return results.withLock { results in
+            // Taken out, not copied: merging into a copy would copy its tables first.
+            var verdicts = Verdicts()
+            swap(&verdicts, &results[0])
+            verdicts.merge(results[1])
+            return verdicts
+        }
     }
 
     /// Tarjan's strongly connected components over the references, with an explicit stack (a
     /// hostile export may chain a million kits). Each component is decided when it is complete,
     /// which is after every component it references.
-    private mutating func resolve(roots: [SKUFingerprint]) {
+    private func walk(from roots: ArraySlice<SKUFingerprint>) -> Verdicts {
         struct Frame {
             var node: Int
             var references: [Reference]
             var next = 0
         }
+        var verdicts = Verdicts()
         var keys: [SKUFingerprint] = []
         var lowLink: [Int32] = []
         var onStack: [Bool] = []
@@ -241,35 +294,35 @@ struct RelationshipPlan {
         var frames: [Frame] = []
         // Every root is numbered, and most are variants whose parent is numbered too only
         // when it has references of its own: room for the roots is made once.
-        numbers.reserveCapacity(roots.count)
+        verdicts.numbers.reserveCapacity(roots.count)
         keys.reserveCapacity(roots.count)
         lowLink.reserveCapacity(roots.count)
         onStack.reserveCapacity(roots.count)
-        verdictList.reserveCapacity(roots.count)
-        decided.reserveCapacity(roots.count)
+        verdicts.list.reserveCapacity(roots.count)
+        verdicts.decided.reserveCapacity(roots.count)
 
         func open(_ key: SKUFingerprint) -> Frame {
             let node = keys.count
-            numbers.set(key, to: Int32(node))
+            verdicts.numbers.set(key, to: Int32(node))
             keys.append(key)
             lowLink.append(Int32(node))
             onStack.append(true)
             componentStack.append(Int32(node))
-            verdictList.append(Verdict())
-            decided.append(false)
-            return Frame(node: node, references: references(of: key))
+            verdicts.list.append(Verdict())
+            verdicts.decided.append(false)
+            return Frame(node: node, references: references(of: key, in: verdicts))
         }
 
-        for root in roots where numbers[root] == nil && isAcceptedHere(root) {
+        for root in roots where verdicts.numbers[root] == nil && isAcceptedHere(root) {
             frames.append(open(root))
             while !frames.isEmpty {
                 let top = frames.count - 1
                 if frames[top].next < frames[top].references.count {
                     let target = frames[top].references[frames[top].next].target
                     frames[top].next += 1
-                    if let seen = numbers[target] {
+                    if let seen = verdicts.numbers[target] {
                         if onStack[Int(seen)] { lowLink[frames[top].node] = min(lowLink[frames[top].node], seen) }
-                    } else if hasReferences(target) {
+                    } else if hasReferences(target, in: verdicts) {
                         frames.append(open(target))
                     }
                     continue
@@ -285,9 +338,10 @@ struct RelationshipPlan {
                 }
                 // A component of one product (nearly all of them) is the frame just closed,
                 // which already holds its references.
-                decide(members, references: members.count == 1 ? done.references : nil)
+                decide(members, references: members.count == 1 ? done.references : nil, in: &verdicts)
             }
         }
+        return verdicts
     }
 
     /// Decides one strongly connected component. More than one member (or a member that
@@ -295,40 +349,43 @@ struct RelationshipPlan {
     /// into the loop, and references inside the loop count for nothing else.
     /// `references`: those of the only member, when the caller has them (each costs several
     /// lookups in tables of a million SKUs, and this runs for every variant and kit).
-    private mutating func decide(_ members: [SKUFingerprint], references known: [Reference]? = nil) {
+    private func decide(_ members: [SKUFingerprint], references known: [Reference]? = nil, in verdicts: inout Verdicts) {
         // Nearly every component is one product: no set is built for it.
         let loopMembers = members.count > 1 ? Set(members) : []
         func inLoop(_ key: SKUFingerprint) -> Bool { members.count == 1 ? key == members[0] : loopMembers.contains(key) }
-        let single = members.count == 1 ? known ?? references(of: members[0]) : nil
+        let single = members.count == 1 ? known ?? references(of: members[0], in: verdicts) : nil
         let isLoop = members.count > 1 || single!.contains { $0.target == members[0] }
         for key in members {
             var verdict = Verdict()
-            let references = single ?? references(of: key)
+            let references = single ?? references(of: key, in: verdicts)
             if isLoop {
                 if references.contains(where: { $0.toParent && inLoop($0.target) }) { verdict.failures.insert(.variantCycle) }
                 if references.contains(where: { !$0.toParent && inLoop($0.target) }) { verdict.failures.insert(.bomCycle) }
             }
             let outside = isLoop ? references.filter { !inLoop($0.target) } : references
             if isAcceptedHere(key) {
-                decideAccepted(key, outside: outside, hasComponents: references.contains { !$0.toParent }, verdict: &verdict)
+                decideAccepted(
+                    key, outside: outside, hasComponents: references.contains { !$0.toParent }, verdict: &verdict, in: verdicts)
             } else {
                 // A product Prima has: only its depth matters, to those that reference it.
                 for reference in outside {
                     if reference.toParent {
-                        verdict.variantLevel = UInt8(clamping: Int(variantLevel(of: reference.target)) + 1)
+                        verdict.variantLevel = UInt8(clamping: Int(variantLevel(of: reference.target, in: verdicts)) + 1)
                     } else {
-                        verdict.kitLevels = max(verdict.kitLevels, UInt8(clamping: Int(kitLevels(of: reference.target)) + 1))
+                        verdict.kitLevels = max(verdict.kitLevels, UInt8(clamping: Int(kitLevels(of: reference.target, in: verdicts)) + 1))
                     }
                 }
                 if references.contains(where: { !$0.toParent }) { verdict.kitLevels = max(verdict.kitLevels, 1) }
             }
-            let number = Int(numbers[key]!)
-            verdictList[number] = verdict
-            decided[number] = true
+            let number = Int(verdicts.numbers[key]!)
+            verdicts.list[number] = verdict
+            verdicts.decided[number] = true
         }
     }
 
-    private func decideAccepted(_ key: SKUFingerprint, outside: [Reference], hasComponents: Bool, verdict: inout Verdict) {
+    private func decideAccepted(
+        _ key: SKUFingerprint, outside: [Reference], hasComponents: Bool, verdict: inout Verdict, in verdicts: Verdicts
+    ) {
         let group: ImportPlacement.Group
         if hasComponents {
             group = .kit
@@ -340,26 +397,26 @@ struct RelationshipPlan {
         var placement = ImportPlacement(group: group, level: 0)
         if hasComponents { verdict.kitLevels = 1 }
         for reference in outside {
-            switch standing(of: reference.target) {
+            switch standing(of: reference.target, in: verdicts) {
             case .rejectedHere:
                 verdict.failures.insert(reference.toParent ? .parentRejected : .componentRejected)
             case .unknown:
                 verdict.failures.insert(reference.toParent ? .unknownParent : .unknownComponent)
             case .available:
                 if reference.toParent {
-                    verdict.variantLevel = UInt8(clamping: Int(variantLevel(of: reference.target)) + 1)
-                    verdict.levelsBelow = UInt8(clamping: publishedLevelsBelow(key))
+                    verdict.variantLevel = UInt8(clamping: Int(variantLevel(of: reference.target, in: verdicts)) + 1)
+                    verdict.levelsBelow = UInt8(clamping: publishedLevelsBelow(key, in: verdicts))
                     if Int(verdict.variantLevel) + Int(verdict.levelsBelow) >= settings.maxVariantLevels {
                         verdict.failures.insert(.variantTooDeep)
                     }
                 } else {
-                    verdict.kitLevels = max(verdict.kitLevels, UInt8(clamping: Int(kitLevels(of: reference.target)) + 1))
+                    verdict.kitLevels = max(verdict.kitLevels, UInt8(clamping: Int(kitLevels(of: reference.target, in: verdicts)) + 1))
                 }
                 // Only items sent in this run need to come earlier; Prima has the others. An item
                 // the walk placed no row of goes out with the standalone items or the parents,
                 // which come before every variant and kit: this row, a variant or a kit, is after
                 // it whatever it is (so whether it is a parent, a lookup, is not asked).
-                if let before = decidedPlacement(of: reference.target) {
+                if let before = decidedPlacement(of: reference.target, in: verdicts) {
                     placement = max(placement, before.next)
                 }
             }
@@ -370,8 +427,8 @@ struct RelationshipPlan {
     }
 
     /// The variant level of a product that exists: decided above, or 0 for one without a parent.
-    private func variantLevel(of key: SKUFingerprint) -> UInt8 { verdict(of: key)?.variantLevel ?? 0 }
+    private func variantLevel(of key: SKUFingerprint, in verdicts: Verdicts) -> UInt8 { verdicts.verdict(of: key)?.variantLevel ?? 0 }
 
     /// How deep kits nest below `key`: decided above, or 0 for a product that is not a kit.
-    private func kitLevels(of key: SKUFingerprint) -> UInt8 { verdict(of: key)?.kitLevels ?? 0 }
+    private func kitLevels(of key: SKUFingerprint, in verdicts: Verdicts) -> UInt8 { verdicts.verdict(of: key)?.kitLevels ?? 0 }
 }

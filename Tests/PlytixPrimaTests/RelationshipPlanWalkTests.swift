@@ -1,0 +1,83 @@
+import Testing
+@testable import PlytixPrima
+
+/// From `RelationshipPlan.twoWalksFrom` roots on, the plan walks on two threads, half the roots
+/// each, and merges what they decided: it must decide exactly what one walk decides.
+@Suite struct RelationshipPlanWalkTests {
+    /// The SKUs of a random run and its plan made both ways. Rows are accepted, rejected,
+    /// skipped or duplicated; variants name random parents (loops, self-references, deep
+    /// chains, parents outside the run); kits list random components; a catalogue holds
+    /// published, discontinued and re-parented products.
+    static func plans(seed: UInt64, fullExport: Bool) -> (one: RelationshipPlan, two: RelationshipPlan, skus: [String]) {
+        var random = SplitMix64(seed: seed)
+        func pick(_ count: Int) -> Int { Int(random.next() % UInt64(count)) }
+        let count = 200 + pick(400)
+        // Some SKUs are only referenced, or only in Prima.
+        let skus = (0..<(count + 40)).map { "S-\($0)" }
+        var index = SKUIndex()
+        var graph = RelationshipGraph()
+        var catalogue = KnownCatalogue()
+        var kits: [SKUFingerprint: PublishedKit] = [:]
+        for (line, sku) in skus.enumerated() {
+            if pick(3) == 0 {
+                catalogue.insert(
+                    sku: sku, hash: RecordHash(line: [1]), modified: nil, active: pick(6) != 0, parent: pick(3) == 0 ? skus[pick(skus.count)] : nil)
+            }
+            if pick(20) == 0 {
+                let components = (0...pick(2)).map { _ in SKUFingerprint(skus[pick(skus.count)]) }
+                kits[SKUFingerprint(sku)] = PublishedKit(contents: SKUFingerprint("\(components)"), components: components)
+            }
+            guard line < count else { continue }
+            let roll = pick(100)
+            if roll >= 85 {
+                index.record(sku, line: line + 2, standing: roll < 92 ? .rejected : roll < 97 ? .skipped : .discontinuing)
+                continue
+            }
+            var row = SpoolPrefetchTests.accepted(sku, line: line + 2)
+            if pick(5) < 2 { row.parent = skus[pick(skus.count)] }
+            if pick(10) == 0 { row.components = (0...pick(3)).map { _ in KitComponent(sku: skus[pick(skus.count)], quantity: "1") } }
+            index.record(row)
+            if pick(50) == 0 { index.record(sku, line: line + 1000) }  // a duplicate
+            graph.noteAccepted(row)
+        }
+        catalogue.finishLoading()
+        func plan(walks: Int) -> RelationshipPlan {
+            RelationshipPlan(
+                index: index, graph: graph, catalogue: catalogue, publishedKits: kits, fullExport: fullExport,
+                settings: RelationshipSettings(), walks: walks)
+        }
+        return (plan(walks: 1), plan(walks: 2), skus)
+    }
+
+    @Test(arguments: 0..<40 as Range<UInt64>) func twoWalksDecideWhatOneWalkDecides(seed: UInt64) {
+        let (one, two, skus) = Self.plans(seed: seed, fullExport: seed % 2 == 0)
+        var decided = 0
+        for sku in skus {
+            #expect(one.verdict(of: sku) == two.verdict(of: sku), "seed \(seed): \(sku)")
+            #expect(one.placement(of: sku) == two.placement(of: sku), "seed \(seed): \(sku)")
+            #expect(one.standing(of: sku) == two.standing(of: sku), "seed \(seed): \(sku)")
+            if one.verdict(of: sku) != nil { decided += 1 }
+        }
+        #expect(decided > 20, "seed \(seed): the run has references to walk")
+    }
+
+    /// Loops come out the same however the roots are split between the walks.
+    @Test func aLoopSplitBetweenTheWalksIsStillALoop() {
+        var index = SKUIndex()
+        var graph = RelationshipGraph()
+        // A → B → C → A, listed so that the two halves of the roots each hold part of the loop.
+        for (line, (sku, parent)) in [("A", "B"), ("X", "Y"), ("B", "C"), ("C", "A")].enumerated() {
+            var row = SpoolPrefetchTests.accepted(sku, line: line + 2)
+            row.parent = parent
+            index.record(row)
+            graph.noteAccepted(row)
+        }
+        index.record("Y", line: 9)
+        for walks in [1, 2] {
+            let plan = RelationshipPlan(index: index, graph: graph, catalogue: nil, fullExport: false, settings: RelationshipSettings(), walks: walks)
+            for sku in ["A", "B", "C"] { #expect(plan.verdict(of: sku)?.failures.contains(.variantCycle) == true, "\(walks) walks: \(sku)") }
+            #expect(plan.verdict(of: "X")?.failures == [], "\(walks) walks")
+            #expect(plan.placement(of: "X") == ImportPlacement(group: .variant, level: 0))
+        }
+    }
+}
