@@ -8,7 +8,9 @@ import Testing
     /// skipped or duplicated; variants name random parents (loops, self-references, deep
     /// chains, parents outside the run); kits list random components; a catalogue holds
     /// published, discontinued and re-parented products.
-    static func plans(seed: UInt64, fullExport: Bool) -> (one: RelationshipPlan, two: RelationshipPlan, skus: [String]) {
+    static func plans(
+        seed: UInt64, fullExport: Bool, secondWalkDepth: Int = RelationshipPlan.secondWalkDepth
+    ) -> (one: RelationshipPlan, two: RelationshipPlan, skus: [String]) {
         var random = SplitMix64(seed: seed)
         func pick(_ count: Int) -> Int { Int(random.next() % UInt64(count)) }
         let count = 200 + pick(400)
@@ -44,13 +46,15 @@ import Testing
         func plan(walks: Int) -> RelationshipPlan {
             RelationshipPlan(
                 index: index, graph: graph, catalogue: catalogue, publishedKits: kits, fullExport: fullExport,
-                settings: RelationshipSettings(), walks: walks)
+                settings: RelationshipSettings(), walks: walks, secondWalkDepth: secondWalkDepth)
         }
         return (plan(walks: 1), plan(walks: 2), skus)
     }
 
+    /// With a second walk that gives up two references deep (most of these runs have longer
+    /// paths), the first carries on with its roots.
     @Test(arguments: 0..<40 as Range<UInt64>) func twoWalksDecideWhatOneWalkDecides(seed: UInt64) {
-        let (one, two, skus) = Self.plans(seed: seed, fullExport: seed % 2 == 0)
+        let (one, two, skus) = Self.plans(seed: seed, fullExport: seed % 2 == 0, secondWalkDepth: seed < 20 ? 2 : RelationshipPlan.secondWalkDepth)
         var decided = 0
         for sku in skus {
             #expect(one.verdict(of: sku) == two.verdict(of: sku), "seed \(seed): \(sku)")
@@ -59,6 +63,41 @@ import Testing
             if one.verdict(of: sku) != nil { decided += 1 }
         }
         #expect(decided > 20, "seed \(seed): the run has references to walk")
+    }
+
+    /// A chain longer than the second walk follows (a hostile export) is left to the first,
+    /// with every other root of the second walk, and decided as one walk decides it: the top
+    /// levels go out, everything below is held back.
+    @Test(arguments: [16, RelationshipPlan.secondWalkDepth]) func aLongChainIsLeftToTheFirstWalk(secondWalkDepth: Int) {
+        var index = SKUIndex()
+        var graph = RelationshipGraph()
+        let length = 3 * RelationshipPlan.secondWalkDepth
+        for position in 0..<length {
+            var row = SpoolPrefetchTests.accepted("C-\(position)", line: position + 2)
+            if position + 1 < length { row.parent = "C-\(position + 1)" }
+            index.record(row)
+            graph.noteAccepted(row)
+        }
+        // Families of their own, half of them the second walk's roots.
+        for family in 0..<200 {
+            var row = SpoolPrefetchTests.accepted("V-\(family)", line: length + family + 2)
+            row.parent = "P-\(family)"
+            index.record(row)
+            index.record("P-\(family)", line: 2 * length + family)
+            graph.noteAccepted(row)
+        }
+        let plans = [1, 2].map { walks in
+            RelationshipPlan(
+                index: index, graph: graph, catalogue: nil, fullExport: false, settings: RelationshipSettings(), walks: walks,
+                secondWalkDepth: secondWalkDepth)
+        }
+        let skus = (0..<length).map { "C-\($0)" } + (0..<200).map { "V-\($0)" }
+        let differing = skus.filter { plans[0].verdict(of: $0) != plans[1].verdict(of: $0) }
+        #expect(differing.isEmpty, "\(differing.prefix(5))")
+        #expect((0..<200).allSatisfy { (family: Int) in plans[1].verdict(of: "V-\(family)")?.failures == [] })
+        let heldBack = (0..<length).filter { plans[1].verdict(of: "C-\($0)")?.failures.isEmpty == false }
+        #expect(heldBack.count > length - 10, "\(heldBack.count) of \(length)")
+        #expect(plans[1].verdict(of: "C-\(length - 2)")?.failures == [], "the first variant below the top")
     }
 
     /// Loops come out the same however the roots are split between the walks.

@@ -64,11 +64,11 @@ struct RelationshipPlan {
     /// files stays small whatever the export holds.
     static let maxPlacementLevel: UInt8 = 32
 
-    /// `walks`: 1 or 2 whatever the number of roots (for tests); by default two walks from
-    /// `twoWalksFrom` roots on.
+    /// `walks`: 1 or 2 whatever the number of roots, and `secondWalkDepth` (for tests); by
+    /// default two walks from `twoWalksFrom` roots on.
     init(
         index: SKUIndex, graph: RelationshipGraph, catalogue: KnownCatalogue?, publishedKits: [SKUFingerprint: PublishedKit] = [:],
-        fullExport: Bool, settings: RelationshipSettings, walks: Int? = nil
+        fullExport: Bool, settings: RelationshipSettings, walks: Int? = nil, secondWalkDepth: Int = Self.secondWalkDepth
     ) {
         self.index = index
         self.graph = graph
@@ -77,7 +77,7 @@ struct RelationshipPlan {
         self.fullExport = fullExport
         self.settings = settings
         collectPublishedChildren()
-        verdicts = resolve(roots: graph.parentOf.keys + graph.componentsOf.keys, walks: walks)
+        verdicts = resolve(roots: graph.parentOf.keys + graph.componentsOf.keys, walks: walks, secondWalkDepth: secondWalkDepth)
     }
 
     /// What a walk decides: each product's verdict, by the number the walk gave it (one table
@@ -259,51 +259,87 @@ struct RelationshipPlan {
     /// The verdicts of everything `roots` lead to: from `twoWalksFrom` roots on (or when `walks`
     /// says 2), two walks on two threads take half the roots each, and their verdicts are merged.
     /// A product both walks reach is decided by each, the same way.
-    private func resolve(roots: [SKUFingerprint], walks: Int?) -> Verdicts {
-        guard (walks ?? (roots.count >= Self.twoWalksFrom ? 2 : 1)) > 1, roots.count > 1 else { return walk(from: roots[...]) }
-        let halves = [roots[..<(roots.count / 2)], roots[(roots.count / 2)...]]
-        let results = Mutex<[Verdicts]>([Verdicts(), Verdicts()])
-        // Both walks only read the plan; each hands back its own verdicts.
-        DispatchQueue.concurrentPerform(iterations: 2) { half in
-            let verdicts = walk(from: halves[half])
-            results.withLock { $0[half] = verdicts }
-        }
-        return results.withLock { results in
-            // Taken out, not copied: merging into a copy would copy its tables first.
-            var verdicts = Verdicts()
-            swap(&verdicts, &results[0])
-            verdicts.merge(results[1])
+    ///
+    /// A walk holds a frame, and its tables an entry, for every product on its path, so a long
+    /// chain of references (a hostile export: a million variants each naming the next) is held
+    /// by each walk that meets it. The second walk gives up once its path is `secondWalkDepth`
+    /// long, and the first then carries on with the second's roots, as one walk does: such an
+    /// export costs the memory of one walk, not two.
+    private func resolve(roots: [SKUFingerprint], walks: Int?, secondWalkDepth: Int) -> Verdicts {
+        var verdicts = Verdicts()
+        guard (walks ?? (roots.count >= Self.twoWalksFrom ? 2 : 1)) > 1, roots.count > 1 else {
+            walk(from: roots[...], into: &verdicts)
             return verdicts
         }
+        let halves = [roots[..<(roots.count / 2)], roots[(roots.count / 2)...]]
+        let results = Mutex<[Verdicts?]>([nil, nil])
+        // Both walks only read the plan; each hands back its own verdicts, if it finished.
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            var verdicts = Verdicts()
+            // The first walk makes room for every root: it takes on the second's when that gives up.
+            let finished = half == 0
+                ? walk(from: halves[0], into: &verdicts, room: roots.count)
+                : walk(from: halves[1], into: &verdicts, maximumDepth: secondWalkDepth)
+            results.withLock { $0[half] = finished ? verdicts : nil }
+        }
+        // Taken out, not copied: merging into a copy would copy its tables first.
+        let second = results.withLock { results in
+            swap(&verdicts, &results[0]!)
+            return results[1].take()
+        }
+        if let second {
+            verdicts.merge(second)
+        } else {
+            walk(from: halves[1], into: &verdicts)
+        }
+        return verdicts
     }
+
+    /// How long a path the second walk follows before it leaves its roots to the first. Exports
+    /// nest a few levels (and refuse chains beyond `maxPlacementLevel`): only a hostile one
+    /// comes near it.
+    static let secondWalkDepth = 1024
 
     /// Tarjan's strongly connected components over the references, with an explicit stack (a
     /// hostile export may chain a million kits). Each component is decided when it is complete,
     /// which is after every component it references.
-    private func walk(from roots: ArraySlice<SKUFingerprint>) -> Verdicts {
+    ///
+    /// Adds to `verdicts` (a walk carried on: what it decided stays decided, and its roots are
+    /// passed over). Returns false, leaving `verdicts` half made, if a path grows longer than
+    /// `maximumDepth`.
+    @discardableResult
+    private func walk(
+        from roots: ArraySlice<SKUFingerprint>, into verdicts: inout Verdicts, maximumDepth: Int? = nil, room: Int? = nil
+    ) -> Bool {
         struct Frame {
             var node: Int
             var references: [Reference]
             var next = 0
         }
-        var verdicts = Verdicts()
+        // Per node, by the number this walk gives it (`first +` it in `verdicts`); products
+        // decided before it (numbered below `first`) are never on its stack.
+        let first = verdicts.list.count
         var keys: [SKUFingerprint] = []
         var lowLink: [Int32] = []
         var onStack: [Bool] = []
         var componentStack: [Int32] = []
         var frames: [Frame] = []
         // Every root is numbered, and most are variants whose parent is numbered too only
-        // when it has references of its own: room for the roots is made once.
-        verdicts.numbers.reserveCapacity(roots.count)
-        keys.reserveCapacity(roots.count)
-        lowLink.reserveCapacity(roots.count)
-        onStack.reserveCapacity(roots.count)
-        verdicts.list.reserveCapacity(roots.count)
-        verdicts.decided.reserveCapacity(roots.count)
+        // when it has references of its own: room for the roots (or `room`) is made once. (A
+        // walk carried on has numbered most of its roots already.)
+        if first == 0 {
+            let room = room ?? roots.count
+            verdicts.numbers.reserveCapacity(room)
+            keys.reserveCapacity(room)
+            lowLink.reserveCapacity(room)
+            onStack.reserveCapacity(room)
+            verdicts.list.reserveCapacity(room)
+            verdicts.decided.reserveCapacity(room)
+        }
 
         func open(_ key: SKUFingerprint) -> Frame {
             let node = keys.count
-            verdicts.numbers.set(key, to: Int32(node))
+            verdicts.numbers.set(key, to: Int32(first + node))
             keys.append(key)
             lowLink.append(Int32(node))
             onStack.append(true)
@@ -320,9 +356,10 @@ struct RelationshipPlan {
                 if frames[top].next < frames[top].references.count {
                     let target = frames[top].references[frames[top].next].target
                     frames[top].next += 1
-                    if let seen = verdicts.numbers[target] {
-                        if onStack[Int(seen)] { lowLink[frames[top].node] = min(lowLink[frames[top].node], seen) }
+                    if let seen = verdicts.numbers[target].map({ Int($0) - first }) {
+                        if seen >= 0 && onStack[seen] { lowLink[frames[top].node] = min(lowLink[frames[top].node], Int32(seen)) }
                     } else if hasReferences(target, in: verdicts) {
+                        if let maximumDepth, frames.count >= maximumDepth { return false }
                         frames.append(open(target))
                     }
                     continue
@@ -341,7 +378,7 @@ struct RelationshipPlan {
                 decide(members, references: members.count == 1 ? done.references : nil, in: &verdicts)
             }
         }
-        return verdicts
+        return true
     }
 
     /// Decides one strongly connected component. More than one member (or a member that
