@@ -2,7 +2,10 @@ import Testing
 @testable import PlytixPrima
 
 /// From `RelationshipPlan.twoWalksFrom` roots on, the plan walks on two threads, half the roots
-/// each, and merges what they decided: it must decide exactly what one walk decides.
+/// each, and merges what they decided: it must decide exactly what one walk decides. Which half
+/// a root falls in follows the graph's tables, whose salt differs from one process to the next:
+/// every check compares with one walk, which does not depend on it, and the cases where the
+/// second walk gives up are made likely (a short give-up depth), not certain.
 @Suite struct RelationshipPlanWalkTests {
     /// The SKUs of a random run and its plan made both ways. Rows are accepted, rejected,
     /// skipped or duplicated; variants name random parents (loops, self-references, deep
@@ -104,7 +107,7 @@ import Testing
     @Test func aLoopSplitBetweenTheWalksIsStillALoop() {
         var index = SKUIndex()
         var graph = RelationshipGraph()
-        // A → B → C → A, listed so that the two halves of the roots each hold part of the loop.
+        // A → B → C → A beside X → Y: however the four roots are split, no half holds the whole loop.
         for (line, (sku, parent)) in [("A", "B"), ("X", "Y"), ("B", "C"), ("C", "A")].enumerated() {
             var row = SpoolPrefetchTests.accepted(sku, line: line + 2)
             row.parent = parent

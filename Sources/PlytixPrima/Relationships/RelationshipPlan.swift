@@ -80,8 +80,8 @@ struct RelationshipPlan {
         verdicts = resolve(roots: graph.parentOf.keys + graph.componentsOf.keys, walks: walks, secondWalkDepth: secondWalkDepth)
     }
 
-    /// What a walk decides: each product's verdict, by the number the walk gave it (one table
-    /// serves the walk and the answers).
+    /// What the walks decide: each product's verdict, at its number in `list` (one table serves
+    /// a walk and the answers).
     struct Verdicts {
         fileprivate var numbers = FingerprintTable<Int32>()
         fileprivate var list: [Verdict] = []
@@ -95,7 +95,6 @@ struct RelationshipPlan {
         /// Adds what `other` decided of products this walk did not reach. Where both reached a
         /// product they decided the same: a verdict follows from the references alone.
         mutating func merge(_ other: Verdicts) {
-            numbers.reserveCapacity(numbers.count + other.numbers.count)
             other.numbers.forEach { key, number in
                 guard other.decided[Int(number)], numbers[key] == nil else { return }
                 numbers.set(key, to: Int32(list.count))
@@ -159,8 +158,8 @@ struct RelationshipPlan {
         return entry.standing == .accepted && !entry.isDuplicate
     }
 
-    /// Asks `isParent(key)` only for a product the walk placed no row of (one lookup in a table
-    /// of every named parent, a cache miss, for each reference the walk follows).
+    /// Asks `isParent(key)` (a lookup in a table of every named parent, a cache miss) only for a
+    /// product the walk placed no row of.
     func placement(of key: SKUFingerprint) -> ImportPlacement {
         decidedPlacement(of: key, in: verdicts) ?? ImportPlacement(group: isParent(key) ? .parent : .standalone, level: 0)
     }
@@ -266,6 +265,7 @@ struct RelationshipPlan {
     /// long, and the first then carries on with the second's roots, as one walk does: such an
     /// export costs the memory of one walk, not two.
     private func resolve(roots: [SKUFingerprint], walks: Int?, secondWalkDepth: Int) -> Verdicts {
+        precondition(walks == nil || walks == 1 || walks == 2, "one walk or two")
         var verdicts = Verdicts()
         guard (walks ?? (roots.count >= Self.twoWalksFrom ? 2 : 1)) > 1, roots.count > 1 else {
             walk(from: roots[...], into: &verdicts)
@@ -325,14 +325,14 @@ struct RelationshipPlan {
         var componentStack: [Int32] = []
         var frames: [Frame] = []
         // Every root is numbered, and most are variants whose parent is numbered too only
-        // when it has references of its own: room for the roots (or `room`) is made once. (A
-        // walk carried on has numbered most of its roots already.)
+        // when it has references of its own: room for the roots is made once, in the verdicts
+        // for `room` of them. (A walk carried on adds to tables made for every root.)
+        keys.reserveCapacity(roots.count)
+        lowLink.reserveCapacity(roots.count)
+        onStack.reserveCapacity(roots.count)
         if first == 0 {
             let room = room ?? roots.count
             verdicts.numbers.reserveCapacity(room)
-            keys.reserveCapacity(room)
-            lowLink.reserveCapacity(room)
-            onStack.reserveCapacity(room)
             verdicts.list.reserveCapacity(room)
             verdicts.decided.reserveCapacity(room)
         }

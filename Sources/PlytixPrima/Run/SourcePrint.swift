@@ -84,12 +84,11 @@ final class UnchangedRowRecognizer: Sendable {
         keptFields = kept
     }
 
-    /// Where `key` is in the catalogue (`KnownCatalogue.slot(of:)`), and the print Prima's record
-    /// of it was published from, when it kept one; `nil` without a catalogue. Asked here, on the
-    /// `let`: a caller that took `published` out first copied the catalogue, retaining each of its
-    /// buffers (shared with the mapping threads) for every row.
-    /// It is asked for a batch of rows' keys at once (`nil`: the row has no key, and is not
-    /// found), so that the catalogue overlaps their cache misses.
+    /// For each of a batch's keys (`nil`: the row has no SKU, and is not found): where it is in
+    /// the catalogue (`KnownCatalogue.slots(of:)`, which overlaps the batch's cache misses), and
+    /// the print Prima's record of it was published from, when it kept one; `nil` without a
+    /// catalogue. Asked here, on the `let`: a caller that took `published` out first copied the
+    /// catalogue, retaining each of its buffers (shared with the mapping threads).
     func find(_ keys: [SKUFingerprint?]) -> [Published?]? {
         guard let slots = published?.slots(of: keys) else { return nil }
         return zip(keys, slots).map { key, slot in

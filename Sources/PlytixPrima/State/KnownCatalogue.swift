@@ -148,9 +148,10 @@ struct KnownCatalogue {
     func slot(of key: SKUFingerprint) -> Int32 { position(of: key).map { Int32($0) } ?? -1 }
 
     /// `slot(of:)` for each of `keys` (`-1` for a `nil` key or one not found), looked up in
-    /// loops of independent loads: a mapping thread asks for a whole batch of rows at once, and
-    /// the processor overlaps the cache misses (two a key, in 40 MB for a million items) instead
-    /// of waiting for each in turn between rows (half a microsecond a row).
+    /// loops of independent loads: a mapping thread asks for a whole batch of rows at once (256,
+    /// `FirstPassPipeline.batchSize`, as `lookupBatch`), and the processor overlaps the cache
+    /// misses (two a key, in 40 MB for a million items) instead of waiting for each in turn
+    /// between rows (half a microsecond a row).
     func slots(of keys: some Collection<SKUFingerprint?>) -> [Int32] {
         positions(of: keys).map { Int32($0) }
     }
