@@ -143,8 +143,9 @@ struct KnownCatalogue {
         return entry(at: position)
     }
 
-    /// Where `key` is in the catalogue, `-1` when it is not: a mapping thread finds it in pass 1,
-    /// so that pass 2 reads the entry with `entry(for:slot:)` instead of searching again.
+    /// Where `key` is in the catalogue, `-1` when it is not: one key's `slots(of:)`, which the
+    /// mapping threads use in pass 1 so that pass 2 reads the entry with `entry(for:slot:)`
+    /// instead of searching again (the tests check the batch against this).
     func slot(of key: SKUFingerprint) -> Int32 { position(of: key).map { Int32($0) } ?? -1 }
 
     /// `slot(of:)` for each of `keys` (`-1` for a `nil` key or one not found), looked up in

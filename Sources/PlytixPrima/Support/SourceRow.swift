@@ -12,7 +12,7 @@ public struct SourceRow: Sendable, Equatable {
     /// Set when the reader recognised the row its Prima record was published from (and whether
     /// that record went out as a style): only the fields pass 2 needs were decoded.
     var publishedAsStyle: Bool?
-    /// Where the reader found the row's SKU in what Prima has (`KnownCatalogue.slot(of:)`);
+    /// Where the reader found the row's SKU in what Prima has (`KnownCatalogue.slots(of:)`);
     /// `nil` when it did not look.
     var catalogueSlot: Int32?
 
